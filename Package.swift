@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+// mkbzimage: turns an x86-64 vmlinux into a bootable bzImage the way the kernel's build does, in one Swift binary.
+import PackageDescription
+
+let package = Package(
+    name: "mkbzimage",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mkbzimage", targets: ["mkbzimage"]),
+        .library(name: "ElfKit", targets: ["ElfKit"]),
+        .library(name: "SetupHeader", targets: ["SetupHeader"]),
+        .library(name: "Compressors", targets: ["Compressors"]),
+        .library(name: "StubAsm", targets: ["StubAsm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // ELF64 reader, objcopy-exact strip, relocs-exact relocation table.
+        .target(name: "ElfKit"),
+        // Boot protocol 2.15 setup header and kernel_info (issue: SetupHeader).
+        .target(name: "SetupHeader"),
+        // The kernel's seven payload formats over Debian's C libraries (issue: Compressors).
+        .target(name: "Compressors"),
+        // x86 assembler for our own boot code (issue: StubAsm).
+        .target(name: "StubAsm"),
+        .executableTarget(
+            name: "mkbzimage",
+            dependencies: [
+                "ElfKit", "SetupHeader", "Compressors", "StubAsm",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "elf-info", dependencies: ["ElfKit"], path: "Examples/elf-info"),
+        .testTarget(name: "ElfKitTests", dependencies: ["ElfKit"]),
+        .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit"]),
+    ]
+)
