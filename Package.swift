@@ -32,7 +32,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "elf-info", dependencies: ["ElfKit"], path: "Examples/elf-info"),
-        .testTarget(name: "ElfKitTests", dependencies: ["ElfKit"]),
-        .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit"]),
+        // Locates the fixtures (Tests/Fixtures, the fetched Debian kernels) and runs the CLI for the tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ElfKitTests", dependencies: ["ElfKit", "TestSupport"]),
+        .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit", "TestSupport"]),
     ]
 )

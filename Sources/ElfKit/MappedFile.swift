@@ -45,5 +45,11 @@ public final class MappedFile: @unchecked Sendable {
         release = { storage.deallocate() }
     }
 
+    /// A view of the first `count` bytes of `parent`, keeping it alive.
+    init(sharing parent: MappedFile, count: Int) {
+        bytes = ByteView(UnsafeRawBufferPointer(rebasing: parent.bytes.buffer[0..<count]))
+        release = { withExtendedLifetime(parent) {} }
+    }
+
     deinit { release() }
 }

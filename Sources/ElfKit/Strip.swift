@@ -116,7 +116,12 @@ extension ELFFile {
             if section.flags.contains(.infoLink) { out.info = UInt32(newIndex[Int(section.info)] ?? 0) }
             if section.hasFileData && !inSegment(section) {
                 // Not loaded: placed after the loaded bytes, as BFD assigns positions to such sections.
-                pad(to: max(section.addressAlignment, 1))
+                let alignment = max(section.addressAlignment, 1)
+                guard alignment.nonzeroBitCount == 1, alignment <= 1 << 32 else {
+                    throw .malformed(what: "section \(section.index) (\(section.name))",
+                                     detail: "sh_addralign \(hex(alignment)) is not a power of two below 4 GiB")
+                }
+                pad(to: alignment)
                 out.offset = cursor
                 parts.append(.bytes(appended)); appended = []
                 parts.append(.input(Int(section.offset)..<Int(section.offset + section.size)))
