@@ -18,17 +18,11 @@ public struct RelocationSection: @unchecked Sendable {
     let entries: UnsafeRawBufferPointer
 
     public init(_ section: SectionHeader, in elf: ELFFile) throws(ELFError) {
-        guard section.type == ELF.SectionType.rela else {
-            throw .malformed(what: "section \(section.index) (\(section.name))", detail: "is not SHT_RELA")
-        }
-        guard section.size % UInt64(ELF.Size.rela) == 0 else {
-            throw .malformed(what: "relocation section \(section.name)",
-                             detail: "size \(section.size) is not a multiple of \(ELF.Size.rela)")
-        }
+        count = try section.entryCount(ofSize: ELF.Size.rela, types: [ELF.SectionType.rela],
+                                       kind: "relocation section (SHT_RELA)")
         self.section = section
         owner = elf.file
         target = try elf.section(at: section.info, referencedBy: "target section (sh_info) of \(section.name)")
-        count = Int(section.size) / ELF.Size.rela
         entries = elf.data(of: section)
     }
 

@@ -93,7 +93,8 @@ extension RelocationTable {
         } catch let error as ELFError {
             throw .elf(error)
         } catch {
-            fatalError("unreachable: \(error)")
+            // Only the two error types above are thrown inside; keep any other one as a described error.
+            throw .elf(.malformed(what: "relocations", detail: "\(error)"))
         }
     }
 

@@ -45,3 +45,17 @@ extension SectionHeader {
         entrySize = view.u64(base + 56)
     }
 }
+
+extension SectionHeader {
+    /// The number of fixed-size records in a table section, checking its type and that its size is a whole
+    /// number of records.
+    func entryCount(ofSize entrySize: Int, types: [UInt32], kind: String) throws(ELFError) -> Int {
+        guard types.contains(type) else {
+            throw .malformed(what: "section \(index) (\(name))", detail: "is not a \(kind)")
+        }
+        guard size % UInt64(entrySize) == 0 else {
+            throw .malformed(what: "\(kind) \(name)", detail: "size \(size) is not a multiple of \(entrySize)")
+        }
+        return Int(size) / entrySize
+    }
+}

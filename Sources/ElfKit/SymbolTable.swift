@@ -23,16 +23,10 @@ public struct SymbolTable: @unchecked Sendable {
     let extendedIndices: UnsafeRawBufferPointer?
 
     public init(_ section: SectionHeader, in elf: ELFFile) throws(ELFError) {
-        guard section.type == ELF.SectionType.symtab || section.type == ELF.SectionType.dynsym else {
-            throw .malformed(what: "section \(section.index) (\(section.name))", detail: "is not a symbol table")
-        }
-        guard section.size % UInt64(ELF.Size.symbol) == 0 else {
-            throw .malformed(what: "symbol table \(section.name)",
-                             detail: "size \(section.size) is not a multiple of \(ELF.Size.symbol)")
-        }
+        count = try section.entryCount(ofSize: ELF.Size.symbol, types: [ELF.SectionType.symtab, ELF.SectionType.dynsym],
+                                       kind: "symbol table")
         self.section = section
         owner = elf.file
-        count = Int(section.size) / ELF.Size.symbol
         entries = elf.data(of: section)
         let stringSection = try elf.section(at: section.link, referencedBy: "string table (sh_link) of \(section.name)")
         guard stringSection.type == ELF.SectionType.strtab else {
