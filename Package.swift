@@ -20,8 +20,14 @@ let package = Package(
         .target(name: "ElfKit"),
         // Boot protocol 2.15 setup header and kernel_info (issue: SetupHeader).
         .target(name: "SetupHeader"),
-        // The kernel's seven payload formats over Debian's C libraries (issue: Compressors).
-        .target(name: "Compressors"),
+        // The kernel's seven payload formats over Debian's C libraries.
+        .target(name: "Compressors", dependencies: ["CDeflate", "CBzip2", "CLzma", "CLzo", "CLZ4", "CZstd"]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
+        .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CLzo", pkgConfig: "lzo2", providers: [.apt(["liblzo2-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // x86 assembler for our own boot code (issue: StubAsm).
         .target(name: "StubAsm"),
         .executableTarget(
@@ -35,6 +41,7 @@ let package = Package(
         // Locates the fixtures (Tests/Fixtures, the fetched Debian kernels) and runs the CLI for the tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ElfKitTests", dependencies: ["ElfKit", "TestSupport"]),
-        .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit", "TestSupport"]),
+        .testTarget(name: "CompressorsTests", dependencies: ["Compressors", "TestSupport"]),
+        .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit", "Compressors", "TestSupport"]),
     ]
 )

@@ -6,7 +6,7 @@ struct MKBZImage: ParsableCommand {
         commandName: "mkbzimage",
         abstract: "Turn an x86-64 vmlinux into a bootable bzImage, the way the kernel's build does.",
         version: "0.1.0",
-        subcommands: [StripCommand.self, RelocsCommand.self]
+        subcommands: [StripCommand.self, RelocsCommand.self, PayloadCommand.self]
     )
 }
 

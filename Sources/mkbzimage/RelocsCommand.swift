@@ -23,17 +23,12 @@ struct RelocsCommand: ParsableCommand {
     var kernelVersion: String?
 
     func validate() throws {
-        if let kernelVersion, RelocsRules(version: kernelVersion) == nil {
-            throw ValidationError("--kernel-version '\(kernelVersion)' is not a kernel release like 6.1 or 6.15")
-        }
+        try validateKernelVersion(kernelVersion)
     }
 
     func run() throws {
         let elf = try openELF(vmlinux)
-        let rules = kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1
-        let table: RelocationTable
-        do { table = try RelocationTable(collecting: elf, rules: rules) } catch { throw Failure(vmlinux, error) }
-        let bytes = table.serialized
+        let bytes = try collectRelocations(elf, path: vmlinux, kernelVersion: kernelVersion)
         try OutputFile.write(output, replacing: [vmlinux]) { sink in
             try bytes.withUnsafeBytes { try sink.write($0) }
         }

@@ -74,3 +74,40 @@ extension Array where Element == UInt8 {
         self[offset..<offset + MemoryLayout<T>.size].withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
     }
 }
+
+extension Fixtures {
+    /// The raw payload bytes inside a bzImage, located through its setup header as a boot loader would.
+    public static func rawPayload(ofImage path: String) throws -> [UInt8] {
+        let image = try bytes(path)
+        let setupSize = (Int(image[0x1F1]) + 1) * 512
+        let offset = Int(image.get(UInt32.self, at: 0x248)), length = Int(image.get(UInt32.self, at: 0x24C))
+        return Array(image[setupSize + offset..<setupSize + offset + length])
+    }
+}
+
+/// Runs a shell pipeline (for the standard CLIs that serve as test oracles) and returns its exit status.
+public func shell(_ script: String) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", script]
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+/// Deterministic test data that looks like a kernel to a compressor: code-like bytes, long zero runs, noise.
+public func syntheticKernelLikeData(count: Int, seed: UInt64) -> [UInt8] {
+    var generator = SeededGenerator(seed: seed)
+    var out = [UInt8]()
+    out.reserveCapacity(count)
+    let words: [[UInt8]] = (0..<64).map { _ in (0..<Int.random(in: 2...9, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+    while out.count < count {
+        switch Int.random(in: 0..<10, using: &generator) {
+        case 0: out += [UInt8](repeating: 0, count: Int.random(in: 1...4096, using: &generator))
+        case 1: out += (0..<Int.random(in: 1...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        case 2: out += [UInt8](repeating: 0xCC, count: Int.random(in: 1...300, using: &generator))
+        default: out += words.randomElement(using: &generator)!
+        }
+    }
+    return Array(out.prefix(count))
+}
