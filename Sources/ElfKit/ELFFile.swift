@@ -149,3 +149,18 @@ public enum ELFFileOpenError: Error, CustomStringConvertible {
         }
     }
 }
+
+extension ELFFile {
+    /// Where the ELF's own structures end: the furthest of its headers, segments, sections and section header
+    /// table. For a stripped vmlinux inside a payload, where the relocation table begins.
+    public var fileExtent: Int {
+        var end = UInt64(ELF.Size.fileHeader)
+        end = max(end, header.programHeaderOffset + UInt64(programHeaders.count * ELF.Size.programHeader))
+        for segment in programHeaders where segment.fileSize > 0 { end = max(end, segment.offset + segment.fileSize) }
+        for section in sections where section.hasFileData { end = max(end, section.offset + section.size) }
+        if header.sectionHeaderOffset != 0 {
+            end = max(end, header.sectionHeaderOffset + UInt64(sections.count * ELF.Size.sectionHeader))
+        }
+        return Int(end)
+    }
+}

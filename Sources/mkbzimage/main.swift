@@ -8,6 +8,8 @@ import Glibc
 do {
     var command = try MKBZImage.parseAsRoot()
     try command.run()
+} catch let code as ExitCode {
+    exit(code.rawValue)
 } catch let failure as Failure {
     printError("mkbzimage: \(failure.message)")
     exit(1)
