@@ -41,6 +41,7 @@ let package = Package(
         // Locates the fixtures (Tests/Fixtures, the fetched Debian kernels) and runs the CLI for the tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ElfKitTests", dependencies: ["ElfKit", "TestSupport"]),
+        .testTarget(name: "StubAsmTests", dependencies: ["StubAsm"]),
         .testTarget(name: "SetupHeaderTests", dependencies: ["SetupHeader", "TestSupport"]),
         .testTarget(name: "CompressorsTests", dependencies: ["Compressors", "TestSupport"]),
         .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit", "Compressors", "TestSupport"]),
