@@ -28,12 +28,20 @@ let package = Package(
         .systemLibrary(name: "CLzo", pkgConfig: "lzo2", providers: [.apt(["liblzo2-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        // x86 assembler for our own boot code (issue: StubAsm).
+        // x86 assembler for our own boot code.
         .target(name: "StubAsm"),
+        // The code that runs at boot (decoders, ELF placement, relocation), in Embedded-Swift-compatible Swift:
+        // compiled for the host here (tests, extract) and freestanding by the StubBuilder plugin.
+        .target(name: "StubCore"),
+        // Compiles StubCore freestanding during `swift build` and embeds the bytes in BootImage.
+        .plugin(name: "StubBuilder", capability: .buildTool(), dependencies: ["stub-embed"]),
+        .executableTarget(name: "stub-embed", dependencies: ["ElfKit"]),
+        // Our boot code and image layout; carries the stub built by the plugin.
+        .target(name: "BootImage", dependencies: ["StubAsm", "SetupHeader"], plugins: ["StubBuilder"]),
         .executableTarget(
             name: "mkbzimage",
             dependencies: [
-                "ElfKit", "SetupHeader", "Compressors", "StubAsm",
+                "ElfKit", "SetupHeader", "Compressors", "StubAsm", "BootImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +50,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ElfKitTests", dependencies: ["ElfKit", "TestSupport"]),
         .testTarget(name: "StubAsmTests", dependencies: ["StubAsm"]),
+        .testTarget(name: "StubCoreTests", dependencies: ["StubCore", "BootImage", "TestSupport"]),
         .testTarget(name: "SetupHeaderTests", dependencies: ["SetupHeader", "TestSupport"]),
         .testTarget(name: "CompressorsTests", dependencies: ["Compressors", "TestSupport"]),
         .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit", "Compressors", "TestSupport"]),

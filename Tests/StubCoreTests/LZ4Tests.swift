@@ -1,0 +1,97 @@
+import BootImage
+import Foundation
+import StubCore
+import Testing
+import TestSupport
+
+@Suite struct LZ4Tests {
+    @Test func decodesTheDebian61PayloadOnTheHost() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let payload = try Fixtures.rawPayload(ofImage: kernel.vmlinuz)
+        let expected = try Fixtures.bytes(kernel.payload)
+        var output = [UInt8](repeating: 0, count: expected.count)
+        let written = try payload.withUnsafeBytes { input in
+            try output.withUnsafeMutableBytes { out in
+                try LZ4.decodeLegacyFrame(UnsafeRawBufferPointer(rebasing: input.dropLast(4)), into: out)
+            }
+        }
+        #expect(written == expected.count)
+        #expect(output == expected)
+    }
+
+    /// The freestanding stub binary itself (built by the plugin) runs on the host: same x86-64 SysV ABI.
+    @Test func theFreestandingStubDecodesTheDebian61Payload() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let payload = Array(try Fixtures.rawPayload(ofImage: kernel.vmlinuz).dropLast(4))
+        let expected = try Fixtures.bytes(kernel.payload)
+        let stub = try LoadedStub()
+        var output = [UInt8](repeating: 0, count: expected.count)
+        let written = payload.withUnsafeBytes { input in
+            output.withUnsafeMutableBytes { stub.lz4Legacy(input.baseAddress!, input.count, $0.baseAddress!, $0.count) }
+        }
+        #expect(written == expected.count)
+        #expect(output == expected)
+        // Corrupt input is an error code, not a crash, and never writes past the buffer it was given.
+        var bad = payload
+        for i in 0..<16 { bad[1_000_000 + i] ^= 0xFF }
+        var small = [UInt8](repeating: 0, count: 9 << 20)
+        let status = bad.withUnsafeBytes { input in
+            small.withUnsafeMutableBytes { stub.lz4Legacy(input.baseAddress!, input.count, $0.baseAddress!, ($0.count - (1 << 20))) }
+        }
+        #expect(status < 0)
+        #expect(small.suffix(1 << 20).allSatisfy { $0 == 0 })
+    }
+
+    @Test func truncationsAndBitFlipsNeverTrapNorOverflow() throws {
+        let input = syntheticKernelLikeData(count: 1 << 20, seed: 21)
+        // A valid frame from liblz4 (via the lz4 CLI: the test oracle).
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try Data(input).write(to: URL(fileURLWithPath: dir.file("in")))
+        #expect(try shell("lz4 -l -9 -q -f \(dir.file("in")) \(dir.file("in.lz4"))") == 0)
+        let frame = try Fixtures.bytes(dir.file("in.lz4"))
+        var generator = SeededGenerator(seed: 99)
+        var output = [UInt8](repeating: 0, count: input.count + 64)
+        for round in 0..<3_000 {
+            var bad = frame
+            if round % 3 == 0 {
+                bad = Array(bad.prefix(Int.random(in: 0...bad.count, using: &generator)))
+            } else {
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    bad[Int.random(in: 0..<bad.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+            }
+            for i in input.count..<output.count { output[i] = 0xA5 }
+            let result = bad.withUnsafeBytes { source in
+                output.withUnsafeMutableBytes { out in
+                    Result { () throws(DecodeError) in
+                        try LZ4.decodeLegacyFrame(source, into: UnsafeMutableRawBufferPointer(rebasing: out.prefix(input.count)))
+                    }
+                }
+            }
+            if case .success(let written) = result { #expect(written <= input.count) }
+            #expect(output[input.count...].allSatisfy { $0 == 0xA5 }, "wrote past the output buffer")
+        }
+    }
+}
+
+/// The stub image mapped executable in this process.
+final class LoadedStub {
+    let memory: UnsafeMutableRawPointer
+    let size: Int
+    typealias LZ4Legacy = @convention(c) (UnsafeRawPointer, Int, UnsafeMutableRawPointer, Int) -> Int
+    let lz4Legacy: LZ4Legacy
+
+    init() throws {
+        size = (Stub.memorySize + 4095) & ~4095
+        guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              mapped != MAP_FAILED else { throw MapError() }
+        Stub.bytes.withUnsafeBytes { mapped.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        guard let entry = Stub.entries["stub_lz4_legacy"] else { throw MapError() }
+        memory = mapped
+        lz4Legacy = unsafeBitCast(mapped + entry, to: LZ4Legacy.self)
+    }
+
+    deinit { munmap(memory, size) }
+}
+struct MapError: Error {}
