@@ -48,6 +48,14 @@ enum LZO {
                                                       out.baseAddress!.assumingMemoryBound(to: UInt8.self), &length,
                                                       work, nil, 0, nil, Int32(level))
                 guard status == LZO_E_OK else { throw .library(.lzo, "block \(index): status \(status)") }
+                // lzop -9 also runs the optimiser, which rewrites the block in place without changing its size.
+                let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: source.count)
+                defer { scratch.deallocate() }
+                var restored = lzo_uint(source.count)
+                guard lzo1x_optimize(out.baseAddress!.assumingMemoryBound(to: UInt8.self), length, scratch, &restored,
+                                     nil) == LZO_E_OK, restored == lzo_uint(source.count) else {
+                    throw .library(.lzo, "block \(index): optimiser failed")
+                }
                 return Int(length)
             }
             var block = [UInt8]()
