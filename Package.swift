@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ElfKitTests", dependencies: ["ElfKit", "TestSupport"]),
         .testTarget(name: "StubAsmTests", dependencies: ["StubAsm"]),
-        .testTarget(name: "StubCoreTests", dependencies: ["StubCore", "BootImage", "ElfKit", "TestSupport"]),
+        .testTarget(name: "StubCoreTests", dependencies: ["StubCore", "BootImage", "ElfKit", "Compressors", "TestSupport"]),
         .testTarget(name: "SetupHeaderTests", dependencies: ["SetupHeader", "TestSupport"]),
         .testTarget(name: "CompressorsTests", dependencies: ["Compressors", "TestSupport"]),
         .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit", "Compressors", "TestSupport"]),

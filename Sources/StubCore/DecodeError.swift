@@ -10,4 +10,6 @@ public enum DecodeError: Error, Equatable, Sendable {
     case outputOverflow
     /// Decoding finished short of the declared size.
     case sizeMismatch
+    /// The data decoded but its checksum does not match.
+    case checksum
 }

@@ -21,6 +21,7 @@ extension DecodeError {
         case .badOffset: return 2
         case .outputOverflow: return 3
         case .sizeMismatch: return 4
+        case .checksum: return 5
         }
     }
 }
