@@ -29,7 +29,7 @@ struct StubBuilder: BuildToolPlugin {
         // One segment (--omagic), not page-aligned: the stub is a blob inside our image, not a program.
         let link = [
             "-pie", "--no-dynamic-linker", "-z", "text", "-z", "norelro", "--build-id=none", "--gc-sections",
-            "--omagic", "--hash-style=gnu", "-e", "stub_lz4_legacy", "-o", linked.path, object.path,
+            "--omagic", "--hash-style=gnu", "-e", "stub_boot", "--undefined=stub_lz4_legacy", "-o", linked.path, object.path,
         ]
         return [
             .buildCommand(displayName: "Compiling the boot stub (Embedded Swift, x86_64-unknown-none-elf)",

@@ -80,16 +80,20 @@ final class LoadedStub {
     let memory: UnsafeMutableRawPointer
     let size: Int
     typealias LZ4Legacy = @convention(c) (UnsafeRawPointer, Int, UnsafeMutableRawPointer, Int) -> Int
+    typealias Boot = @convention(c) (UnsafeRawPointer, Int, UnsafeMutableRawPointer, Int, UnsafeMutableRawPointer,
+                                     UnsafeRawPointer) -> Int
     let lz4Legacy: LZ4Legacy
+    let boot: Boot
 
     init() throws {
         size = (Stub.memorySize + 4095) & ~4095
         guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               mapped != MAP_FAILED else { throw MapError() }
         Stub.bytes.withUnsafeBytes { mapped.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        guard let entry = Stub.entries["stub_lz4_legacy"] else { throw MapError() }
+        guard let entry = Stub.entries["stub_lz4_legacy"], let bootEntry = Stub.entries["stub_boot"] else { throw MapError() }
         memory = mapped
         lz4Legacy = unsafeBitCast(mapped + entry, to: LZ4Legacy.self)
+        boot = unsafeBitCast(mapped + bootEntry, to: Boot.self)
     }
 
     deinit { munmap(memory, size) }

@@ -1,0 +1,216 @@
+import Foundation
+import StubCore
+import Testing
+import TestSupport
+
+@Suite struct XZTests {
+    enum Format { case xz, lzma }
+
+    /// Decodes into an output of `size` bytes followed by guard bytes, which must stay untouched.
+    static func decode(_ format: Format, _ payload: [UInt8], size: Int, guardBytes: Int = 64)
+        throws(DecodeError) -> [UInt8]
+    {
+        var output = [UInt8](repeating: 0xA5, count: size + guardBytes)
+        let workspaceSize = format == .xz ? XZ.workspaceSize : LZMAAlone.workspaceSize
+        var workspace = [UInt8](repeating: 0, count: workspaceSize)
+        var result: Result<Int, DecodeError> = .success(0)
+        payload.withUnsafeBytes { input in
+            output.withUnsafeMutableBytes { all in
+                workspace.withUnsafeMutableBytes { ws in
+                    let out = UnsafeMutableRawBufferPointer(rebasing: all.prefix(size))
+                    result = Result { () throws(DecodeError) in
+                        switch format {
+                        case .xz: return try XZ.decode(input, into: out, workspace: ws)
+                        case .lzma: return try LZMAAlone.decode(input, into: out, workspace: ws)
+                        }
+                    }
+                }
+            }
+        }
+        #expect(output[size...].allSatisfy { $0 == 0xA5 }, "wrote past the output buffer")
+        let written = try result.get()
+        #expect(written <= size)
+        return Array(output.prefix(written))
+    }
+
+    static func compress(_ data: [UInt8], _ command: String, in dir: TemporaryDirectory) throws -> [UInt8] {
+        try Data(data).write(to: URL(fileURLWithPath: dir.file("in")))
+        #expect(try shell("\(command) < \(dir.file("in")) > \(dir.file("out"))") == 0, "\(command)")
+        return try Fixtures.bytes(dir.file("out"))
+    }
+
+    static func timed<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
+        let start = Date()
+        defer { print("\(label): \(String(format: "%.1f", Date().timeIntervalSince(start))) s") }
+        return try body()
+    }
+
+    /// The Debian 6.1 `vmlinux.bin ++ relocs` through the kernel's own commands (scripts/Makefile.lib's
+    /// `cmd_xzkern` and `cmd_lzma`), decoded by StubCore.
+    @Test func decodesKernelPayloadFromKernelXZCommand() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let input = try Fixtures.bytes(kernel.payload)
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        #expect(try shell("xz --check=crc32 --x86 --lzma2=,dict=32MiB < \(kernel.payload) > \(dir.file("p.xz"))") == 0)
+        let packed = try Fixtures.bytes(dir.file("p.xz"))
+        let output = try Self.timed("xz decode of \(input.count) bytes") { try Self.decode(.xz, packed, size: input.count) }
+        #expect(output.count == input.count)
+        #expect(output == input)
+    }
+
+    @Test func decodesKernelPayloadFromKernelLZMACommand() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let input = try Fixtures.bytes(kernel.payload)
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        #expect(try shell("lzma -9 < \(kernel.payload) > \(dir.file("p.lzma"))") == 0)
+        let packed = try Fixtures.bytes(dir.file("p.lzma"))
+        let output = try Self.timed("lzma decode of \(input.count) bytes") {
+            try Self.decode(.lzma, packed, size: input.count)
+        }
+        #expect(output.count == input.count)
+        #expect(output == input)
+    }
+
+    @Test func decodesMultiBlockKernelPayload() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let input = try Fixtures.bytes(kernel.payload)
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let command = "xz --check=crc32 --x86 --lzma2=preset=6,dict=8MiB --block-size=4MiB -T2"
+        #expect(try shell("\(command) < \(kernel.payload) > \(dir.file("p.xz"))") == 0)
+        // 53 MB in 4 MiB blocks: 13 blocks (`file <streams> <blocks> …` in xz's robot listing).
+        #expect(try shell("xz --robot --list \(dir.file("p.xz")) | grep -q '^file\t1\t13\t'") == 0,
+                "expected 13 blocks")
+        let packed = try Fixtures.bytes(dir.file("p.xz"))
+        let output = try Self.timed("multi-block xz decode") { try Self.decode(.xz, packed, size: input.count) }
+        #expect(output == input)
+    }
+
+    @Test func edgeCases() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var generator = SeededGenerator(seed: 5)
+        let random = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let cases: [[UInt8]] = [[], [7], Array("hello hello hello hello hello".utf8), random,
+                                [UInt8](repeating: 0, count: 3 << 20),
+                                syntheticKernelLikeData(count: 700_000, seed: 3),
+                                Array(random.prefix(70_000)) + syntheticKernelLikeData(count: 200_000, seed: 4)
+                                    + Array(random.suffix(90_000))]
+        let commands = ["xz --check=crc32 --x86 --lzma2=,dict=32MiB", "xz -0 --check=crc32", "xz -9e --check=crc32",
+                        "xz --check=none", "xz --check=none --x86 -1", "xz --format=raw --lzma2=preset=1 --format=xz -C crc32",
+                        "xz -6 --check=crc32 --block-size=100000"]
+        for (index, data) in cases.enumerated() {
+            for command in commands {
+                let packed = try Self.compress(data, command, in: dir)
+                #expect(try Self.decode(.xz, packed, size: data.count) == data, "case \(index): \(command)")
+                // Trailing bytes after the stream are ignored (XZ_SINGLE stops at the footer).
+                #expect(try Self.decode(.xz, packed + [0, 0, 0, 0, 1, 2], size: data.count) == data)
+                // A larger output is fine: the decoder stops at the stream's end.
+                #expect(try Self.decode(.xz, packed, size: data.count + 100) == data)
+                if !data.isEmpty {
+                    #expect(throws: DecodeError.self, "case \(index): \(command) into a short buffer") {
+                        try Self.decode(.xz, packed, size: data.count - 1)
+                    }
+                }
+            }
+            for command in ["lzma -9", "lzma -0", "xz --format=lzma --lzma1=preset=6,lc=0,lp=2,pb=0"] {
+                let packed = try Self.compress(data, command, in: dir)
+                #expect(try Self.decode(.lzma, packed, size: data.count) == data, "case \(index): \(command)")
+            }
+            // A .lzma header with the size known (and no end marker), as some encoders write it.
+            if index == 5 {
+                let packed = try Self.compress(data, "lzma -6", in: dir)
+                var known = packed
+                known.put(UInt64(data.count), at: 5)
+                #expect(try Self.decode(.lzma, known, size: data.count) == data)
+            }
+        }
+    }
+
+    @Test func refusesWhatTheKernelRefuses() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let data = syntheticKernelLikeData(count: 50_000, seed: 9)
+        for command in ["xz --check=crc64", "xz --check=sha256", "xz --check=crc32 --arm --lzma2=preset=1", "xz --check=crc32 --delta --lzma2=preset=1"] {
+            let packed = try Self.compress(data, command, in: dir)
+            #expect(throws: DecodeError.self, "\(command)") { try Self.decode(.xz, packed, size: data.count) }
+        }
+        #expect(throws: DecodeError.self) { try Self.decode(.xz, [0xFD, 0x37, 0x7A], size: 10) }
+        #expect(throws: DecodeError.self) { try Self.decode(.lzma, [0x5D, 0, 0], size: 10) }
+    }
+
+    /// x86 BCJ over code-like bytes full of E8/E9 must round-trip through xz's encoder and our decoder,
+    /// including with a start offset.
+    @Test func bcjRoundTrips() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var generator = SeededGenerator(seed: 77)
+        var data = [UInt8]()
+        while data.count < 400_000 {
+            switch Int.random(in: 0..<6, using: &generator) {
+            case 0: data += [0xE8] + (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            case 1: data += [0xE9, UInt8.random(in: 0...255, using: &generator), 0x12, 0x00, 0x00]
+            case 2: data += [0xE8, 0xE8, 0xE9, 0xFF, 0xFF, 0xFF]
+            case 3: data += [0xE8, UInt8.random(in: 0...255, using: &generator), 0xFF, 0xFF, 0xFF]
+            default: data.append(UInt8.random(in: 0...255, using: &generator))
+            }
+        }
+        for command in ["xz --check=crc32 --x86 --lzma2=preset=1", "xz --check=crc32 --x86=start=12345 --lzma2=preset=1",
+                        "xz --check=crc32 --x86 --lzma2=preset=1 --block-size=77777"] {
+            let packed = try Self.compress(data, command, in: dir)
+            #expect(try Self.decode(.xz, packed, size: data.count) == data, "\(command)")
+        }
+    }
+
+    @Test func truncationsAndMutationsNeverTrapNorOverflow() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        // Kernel-like bytes then noise, so the stream has LZMA chunks and uncompressed chunks.
+        var noise = SeededGenerator(seed: 32)
+        let data = syntheticKernelLikeData(count: 40_000, seed: 31)
+            + (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &noise) }
+        let good = try Self.compress(data, "xz --check=crc32 --x86 --lzma2=preset=6 --block-size=20000", in: dir)
+        #expect(try Self.decode(.xz, good, size: data.count) == data)
+        var generator = SeededGenerator(seed: 1234)
+        var rejected = 0, decodedWrong = 0
+        let rounds = 4_000
+        for round in 0..<rounds {
+            var bad = good
+            if round % 4 == 0 {
+                bad = Array(bad.prefix(Int.random(in: 0..<bad.count, using: &generator)))
+            } else {
+                for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                    let at = Int.random(in: 0..<bad.count, using: &generator)
+                    bad[at] ^= UInt8.random(in: 1...255, using: &generator)
+                }
+            }
+            do {
+                let out = try Self.decode(.xz, bad, size: data.count)
+                if out != data { decodedWrong += 1 }
+            } catch {
+                rejected += 1
+            }
+            // A short output: the guard bytes after it must stay untouched too.
+            if round % 8 == 1 { _ = try? Self.decode(.xz, bad, size: data.count / 2) }
+        }
+        // Nothing decodes to wrong bytes: the block CRC32s catch mutations of the data that still decode, the
+        // header, index and footer CRC32s the rest.
+        #expect(decodedWrong == 0)
+        print("fuzz: \(rejected) of \(rounds) rejected")
+        // The same over .lzma: no traps, no overflow (it has no checksum, so wrong output is possible).
+        let lzma = try Self.compress(data, "lzma -6", in: dir)
+        for round in 0..<2_000 {
+            var bad = lzma
+            if round % 4 == 0 {
+                bad = Array(bad.prefix(Int.random(in: 0..<bad.count, using: &generator)))
+            } else {
+                for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                    bad[Int.random(in: 0..<bad.count, using: &generator)] ^= UInt8.random(in: 1...255, using: &generator)
+                }
+            }
+            _ = try? Self.decode(.lzma, bad, size: data.count)
+        }
+    }
+}
