@@ -37,7 +37,7 @@ let package = Package(
         .plugin(name: "StubBuilder", capability: .buildTool(), dependencies: ["stub-embed"]),
         .executableTarget(name: "stub-embed", dependencies: ["ElfKit"]),
         // Our boot code and image layout; carries the stub built by the plugin.
-        .target(name: "BootImage", dependencies: ["StubAsm", "SetupHeader"], plugins: ["StubBuilder"]),
+        .target(name: "BootImage", dependencies: ["StubAsm", "SetupHeader", "StubCore"], plugins: ["StubBuilder"]),
         .executableTarget(
             name: "mkbzimage",
             dependencies: [

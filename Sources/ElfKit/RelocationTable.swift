@@ -256,3 +256,19 @@ extension ELFFile {
         return String(text.dropFirst(prefix.count).prefix { $0 != " " })
     }
 }
+
+extension ELFFile {
+    /// The kernel's banner after "Linux version " ("6.1.0-53-cloud-amd64 (debian-kernel@…) #1 SMP …"), or nil.
+    public func kernelBanner() throws(ELFError) -> String? {
+        guard let banner = try firstSymbol(named: "linux_banner") else { return nil }
+        guard let section = sections.first(where: {
+            $0.hasFileData && $0.isAllocated && banner.value >= $0.address && banner.value - $0.address < $0.size
+        }) else { return nil }
+        let bytes = data(of: section)
+        let start = Int(banner.value - section.address)
+        let text = String(decoding: bytes[start..<min(bytes.count, start + 1024)].prefix { $0 != 0 && $0 != 0x0A },
+                          as: UTF8.self)
+        let prefix = "Linux version "
+        return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : nil
+    }
+}

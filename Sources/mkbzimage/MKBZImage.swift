@@ -6,8 +6,8 @@ struct MKBZImage: ParsableCommand {
         commandName: "mkbzimage",
         abstract: "Turn an x86-64 vmlinux into a bootable bzImage, the way the kernel's build does.",
         version: "0.1.0",
-        subcommands: [StripCommand.self, RelocsCommand.self, PayloadCommand.self, DumpHeaderCommand.self,
-                      ExtractCommand.self]
+        subcommands: [BuildCommand.self, StripCommand.self, RelocsCommand.self, PayloadCommand.self,
+                      DumpHeaderCommand.self, ExtractCommand.self]
     )
 
     @Option(name: .customLong("dump-header"), help: ArgumentHelp("Show a bzImage's setup header (as dump-header).",

@@ -1,0 +1,100 @@
+import SetupHeader
+import StubAsm
+import StubCore
+
+/// Everything the image needs to know about the kernel and its payload.
+public struct KernelImageInput: Sendable {
+    /// The compressed payload as the kernel's build makes it (container + size trailer).
+    public var payload: [UInt8]
+    public var format: PayloadFormat
+    /// Decompressed size: stripped vmlinux + relocation table (`z_output_len`).
+    public var outputLength: Int
+    /// `VO__end − VO__text`: the kernel's extent in memory, bss and brk included.
+    public var kernelSize: UInt64
+    /// `LOAD_PHYSICAL_ADDR` (the first PT_LOAD's p_paddr) and `CONFIG_PHYSICAL_ALIGN`.
+    public var loadAddress: UInt64
+    public var alignment: UInt64
+    /// The relocation table has the 6.1–6.14 inverse-32 run.
+    public var inverseTable: Bool
+    /// "6.1.0-53-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP …" from the banner.
+    public var kernelVersion: String
+
+    public init(payload: [UInt8], format: PayloadFormat, outputLength: Int, kernelSize: UInt64, loadAddress: UInt64,
+                alignment: UInt64, inverseTable: Bool, kernelVersion: String) {
+        self.payload = payload
+        self.format = format
+        self.outputLength = outputLength
+        self.kernelSize = kernelSize
+        self.loadAddress = loadAddress
+        self.alignment = alignment
+        self.inverseTable = inverseTable
+        self.kernelVersion = kernelVersion
+    }
+}
+
+public enum BootImageError: Error, CustomStringConvertible {
+    case assembler(AssemblerError)
+    case setupTooLarge(Int)
+
+    public var description: String {
+        switch self {
+        case .assembler(let error): return "internal error assembling the boot code: \(error)"
+        case .setupTooLarge(let size): return "internal error: setup code of \(size) bytes overlaps boot_params"
+        }
+    }
+}
+
+/// Writes a complete bzImage: setup sectors, protected-mode image, CRC-32; every header field from our layout
+/// with the kernel's formulas.
+public enum BootImageWriter {
+    public static func build(_ input: KernelImageInput) throws(BootImageError) -> [UInt8] {
+        let setup: (bytes: [UInt8], versionOffset: Int)
+        let image: ProtectedModeImage
+        do {
+            setup = try RealModeSetup.assemble(kernelVersion: input.kernelVersion)
+            image = try ProtectedModeImage.assemble(.init(payload: input.payload, format: input.format,
+                                                          outputLength: input.outputLength,
+                                                          loadAddress: input.loadAddress,
+                                                          inverseTable: input.inverseTable))
+        } catch {
+            throw .assembler(error)
+        }
+        // Setup padded to 4 KiB (at least 5 sectors), as the kernel's build pads it.
+        let setupSize = max(5 * 512, (setup.bytes.count + 4095) / 4096 * 4096)
+        guard setupSize <= RealModeSetup.bootParams else { throw .setupTooLarge(setup.bytes.count) }
+        var bytes = setup.bytes + [UInt8](repeating: 0, count: setupSize - setup.bytes.count)
+
+        let initSize = InitSize(zoEnd: UInt64(image.end), zoHeadEnd: UInt64(image.headEnd),
+                                inputLength: UInt64(input.payload.count), outputLength: UInt64(input.outputLength),
+                                kernelSize: input.kernelSize)
+        var h = SetupHeader()
+        h[.setup_sects] = UInt64(setupSize / 512 - 1)
+        h[.root_flags] = 1
+        h[.syssize] = UInt64(image.bytes.count / 16)
+        h[.vid_mode] = 0xFFFF
+        h[.boot_flag] = UInt64(SetupHeader.bootFlag)
+        h[.jump] = 0xEB | UInt64(SetupHeader.end - 0x202) << 8
+        h[.header] = UInt64(SetupHeader.magic)
+        h[.version] = 0x20F
+        h[.kernel_version] = UInt64(setup.versionOffset - 0x200)
+        h[.loadflags] = UInt64(LoadFlags.loadedHigh.rawValue)
+        h[.setup_move_size] = 0x8000
+        h[.code32_start] = 0x10_0000
+        h[.initrd_addr_max] = 0x7FFF_FFFF
+        h[.kernel_alignment] = input.alignment
+        h[.relocatable_kernel] = 1
+        h[.min_alignment] = UInt64(input.alignment.trailingZeroBitCount)
+        h[.cmdline_size] = 2047
+        h[.payload_offset] = UInt64(image.payloadOffset)
+        h[.payload_length] = UInt64(input.payload.count)
+        h[.pref_address] = input.loadAddress
+        h[.init_size] = initSize.value
+        h[.kernel_info_offset] = UInt64(image.kernelInfoOffset)
+        h.encode(into: &bytes)
+
+        bytes += image.bytes
+        let crc = bytes.dropLast(4).withUnsafeBytes { BzImageCRC32.checksum($0) }
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(bytes.count - 4..<bytes.count, with: $0) }
+        return bytes
+    }
+}

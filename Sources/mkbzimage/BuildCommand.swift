@@ -1,0 +1,99 @@
+import ArgumentParser
+import BootImage
+import Compressors
+import ElfKit
+import StubCore
+
+struct BuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Write a bootable bzImage for VMLINUX with our own boot code (the default command)."
+    )
+
+    @Argument(help: "The vmlinux (ELF64 x86-64).")
+    var vmlinux: String
+
+    @Option(name: .shortAndLong, help: "Output file ('-' for stdout).")
+    var output: String = "bzImage"
+
+    @OptionGroup var settings: CompressionSettings
+    @OptionGroup var relocs: RelocsSource
+
+    func run() throws {
+        let elf = try openELF(vmlinux)
+        let content = try uncompressedPayload(vmlinux, relocs: relocs)
+        let payload = try settings.payload(for: content, name: vmlinux)
+        let facts = try KernelFacts(elf, path: vmlinux)
+        let rules = relocs.kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1
+        let input = KernelImageInput(payload: payload, format: settings.compress.payloadFormat,
+                                     outputLength: content.count, kernelSize: facts.size,
+                                     loadAddress: facts.loadAddress, alignment: facts.alignment,
+                                     inverseTable: rules.hasInverseTable, kernelVersion: facts.banner)
+        let image: [UInt8]
+        do { image = try BootImageWriter.build(input) } catch { throw Failure(vmlinux, error) }
+        try OutputFile.write(output, replacing: [vmlinux]) { sink in try image.withUnsafeBytes { try sink.write($0) } }
+    }
+}
+
+/// What the image needs from vmlinux besides its payload.
+struct KernelFacts {
+    var size: UInt64
+    var loadAddress: UInt64
+    var alignment: UInt64
+    var banner: String
+
+    init(_ elf: ELFFile, path: String) throws {
+        guard let first = elf.programHeaders.first(where: { $0.type == ELF.SegmentType.load }) else {
+            throw Failure(path, "no PT_LOAD segment")
+        }
+        loadAddress = first.physicalAddress
+        alignment = first.alignment
+        guard alignment >= 0x20_0000, alignment & (alignment - 1) == 0, loadAddress % alignment == 0 else {
+            throw Failure(path, "the kernel is not linked for a 2 MiB-aligned physical address (p_paddr "
+                + "0x\(String(loadAddress, radix: 16)), p_align 0x\(String(alignment, radix: 16)))")
+        }
+        do {
+            guard let text = try elf.firstSymbol(named: "_text"), let end = try elf.firstSymbol(named: "_end"),
+                  end.value > text.value else {
+                throw Failure(path, "no _text/_end symbols: a stripped vmlinux cannot give the kernel's extent")
+            }
+            size = end.value - text.value
+            banner = Self.setupVersionString(try elf.kernelBanner() ?? "")
+        } catch let error as ELFError {
+            throw Failure(path, error)
+        }
+    }
+}
+
+extension KernelFacts {
+    /// The kernel's setup version string is `release (user@host) version`: its banner without the
+    /// "(compiler, linker)" group that follows the builder.
+    static func setupVersionString(_ banner: String) -> String {
+        guard let builderEnd = banner.range(of: ") (") else { return banner }
+        let rest = banner[builderEnd.upperBound...]
+        var depth = 1
+        for index in rest.indices {
+            if rest[index] == "(" { depth += 1 }
+            if rest[index] == ")" { depth -= 1 }
+            if depth == 0 {
+                let after = rest[rest.index(after: index)...].drop { $0 == " " }
+                return String(banner[..<builderEnd.lowerBound]) + ") " + after
+            }
+        }
+        return banner
+    }
+}
+
+extension Algorithm {
+    var payloadFormat: PayloadFormat {
+        switch self {
+        case .lz4: return .lz4
+        case .gzip: return .gzip
+        case .bzip2: return .bzip2
+        case .lzma: return .lzma
+        case .xz: return .xz
+        case .lzo: return .lzo
+        case .zstd: return .zstd
+        }
+    }
+}
