@@ -49,6 +49,35 @@ import TestSupport
         #expect(dump.status == 0 && !String(decoding: dump.stdout, as: UTF8.self).contains("error:"))
     }
 
+    /// GRUB's `linux` on BIOS (a grub-mkrescue ISO) enters through startup_32 with GRUB's own boot_params.
+    @Test func debian61BootsThroughGrubLinux() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let iso = dir.file("iso")
+        try FileManager.default.createDirectory(atPath: iso + "/boot/grub", withIntermediateDirectories: true)
+        #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "-o", iso + "/boot/bzImage"]).status == 0)
+        try FileManager.default.copyItem(atPath: try Self.initramfs(in: dir), toPath: iso + "/boot/init.cpio")
+        let config = """
+            serial --unit=0 --speed=115200
+            terminal_input serial
+            terminal_output serial
+            set timeout=0
+            menuentry "mkbzimage" {
+              linux /boot/bzImage console=ttyS0 panic=-1 rdinit=/init
+              initrd /boot/init.cpio
+            }
+
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: iso + "/boot/grub/grub.cfg"))
+        #expect(try shell("grub-mkrescue -o \(dir.file("grub.iso")) \(iso) > \(dir.file("mkrescue.log")) 2>&1") == 0)
+        let log = dir.file("serial.log")
+        _ = try shell("timeout 180 qemu-system-x86_64 -m 1G -nographic -no-reboot -cdrom \(dir.file("grub.iso")) "
+            + "-boot d > \(log) 2>&1 < /dev/null")
+        let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        #expect(console.contains(Self.marker), "init was not reached through GRUB:\n\(console.suffix(2000))")
+    }
+
     @Test func aDamagedGzipPayloadStopsWithAMessage() throws {
         let kernel = try Fixtures.kernel("6.1")
         let dir = try TemporaryDirectory()
