@@ -21,7 +21,7 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let elf = try openELF(vmlinux)
-        let content = try uncompressedPayload(vmlinux, relocs: relocs)
+        let content = try uncompressedPayload(elf, path: vmlinux, relocs: relocs)
         let payload = try settings.payload(for: content, name: vmlinux)
         let facts = try KernelFacts(elf, path: vmlinux)
         let rules = relocs.kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1

@@ -43,7 +43,10 @@ func collectRelocations(_ elf: ELFFile, path: String, kernelVersion: String?) th
 
 /// `vmlinux.bin ++ vmlinux.relocs`: what the kernel's build compresses into the payload.
 func uncompressedPayload(_ vmlinux: String, relocs: RelocsSource) throws -> [UInt8] {
-    let elf = try openELF(vmlinux)
+    try uncompressedPayload(openELF(vmlinux), path: vmlinux, relocs: relocs)
+}
+
+func uncompressedPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSource) throws -> [UInt8] {
     let stripped: StrippedELF
     do { stripped = try elf.stripped() } catch { throw Failure(vmlinux, error) }
     let table = try relocs.table(for: elf, path: vmlinux)
