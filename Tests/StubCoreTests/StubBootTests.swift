@@ -38,7 +38,7 @@ import TestSupport
         return buffer
     }
 
-    @Test(arguments: [(Algorithm.lz4, PayloadFormat.lz4), (.gzip, .gzip), (.zstd, .zstd)])
+    @Test(arguments: [(Algorithm.lz4, PayloadFormat.lz4), (.gzip, .gzip), (.zstd, .zstd), (.xz, .xz)])
     func bootsTheDebian61KernelPayload(algorithm: Algorithm, format: PayloadFormat) throws {
         let kernel = try Fixtures.kernel("6.1")
         let content = try Fixtures.bytes(kernel.payload)
