@@ -125,7 +125,7 @@ struct ProtectedModeImage {
         // No long mode: say so on the serial port, then halt.
         a.bind(noLongMode)
         a.lea(.esi, .mem(.ebp, noLongModeMessage.offset))
-        serialPrint32(&a)
+        serialPrint(&a)
         let halt32 = a.here()
         a.hlt()
         a.jmp(halt32, .short)
@@ -202,7 +202,7 @@ struct ProtectedModeImage {
         a.jmp(.rax)  // the kernel's startup_64, RSI = boot_params
         a.bind(failed)
         a.lea(.rsi, .mem(.rbx, failedMessage.offset))
-        serialPrint64(&a)
+        serialPrint(&a)
         let halt64 = a.here()
         a.hlt()
         a.jmp(halt64, .short)
@@ -250,11 +250,12 @@ struct ProtectedModeImage {
                                   end: a.offset(of: end)!)
     }
 
-    /// Prints the NUL-terminated string at ESI on COM1 (polling), 32-bit.
-    static func serialPrint32(_ a: inout Assembler) {
+    /// Prints the NUL-terminated string at ESI (RSI in 64-bit mode) on COM1, polling the line status.
+    static func serialPrint(_ a: inout Assembler) {
+        let long = a.mode == .bits64
         let next = a.label(), wait = a.label(), done = a.label()
         a.bind(next)
-        a.mov(.bl, .mem(.esi))
+        a.mov(.bl, long ? .mem(.rsi) : .mem(.esi))
         a.test(.bl, .bl)
         a.jcc(.z, done)
         a.mov(.dx, 0x3FD)
@@ -265,27 +266,7 @@ struct ProtectedModeImage {
         a.mov(.dx, 0x3F8)
         a.mov(.al, .bl)
         a.out(.dx, .al)
-        a.inc(.esi)
-        a.jmp(next)
-        a.bind(done)
-    }
-
-    /// The same in 64-bit mode, string at RSI.
-    static func serialPrint64(_ a: inout Assembler) {
-        let next = a.label(), wait = a.label(), done = a.label()
-        a.bind(next)
-        a.mov(.bl, .mem(.rsi))
-        a.test(.bl, .bl)
-        a.jcc(.z, done)
-        a.mov(.dx, 0x3FD)
-        a.bind(wait)
-        a.in(.al, .dx)
-        a.test(.al, 0x20)
-        a.jcc(.z, wait)
-        a.mov(.dx, 0x3F8)
-        a.mov(.al, .bl)
-        a.out(.dx, .al)
-        a.inc(.rsi)
+        if long { a.inc(.rsi) } else { a.inc(.esi) }
         a.jmp(next)
         a.bind(done)
     }
