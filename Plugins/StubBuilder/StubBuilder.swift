@@ -1,8 +1,9 @@
+import Foundation
 import PackagePlugin
 
 /// Compiles the StubCore sources as freestanding Embedded Swift for x86-64 during the normal `swift build`, links
-/// them position-independent at 0, and hands the bytes to the target that applies the plugin as a generated
-/// `StubBlob.swift`. The stub is the same whatever the user's build configuration.
+/// them position-independent at 0 (one stub per payload format), and hands the bytes to the target that applies
+/// the plugin as a generated `StubBlob.swift`. The stub is the same whatever the user's build configuration.
 @main
 struct StubBuilder: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -12,7 +13,6 @@ struct StubBuilder: BuildToolPlugin {
         let sources = core.sourceFiles(withSuffix: "swift").map(\.url).sorted { $0.path < $1.path }
         let work = context.pluginWorkDirectoryURL
         let object = work.appending(path: "StubCore.o")
-        let linked = work.appending(path: "stub.elf")
         let generated = work.appending(path: "StubBlob.swift")
 
         let compile = [
@@ -26,20 +26,32 @@ struct StubBuilder: BuildToolPlugin {
             "-module-cache-path", work.appending(path: "module-cache").path,
             "-c", "-o", object.path,
         ] + sources.map(\.path)
-        // One segment (--omagic), not page-aligned: the stub is a blob inside our image, not a program.
-        let link = [
-            "-pie", "--no-dynamic-linker", "-z", "text", "-z", "norelro", "--build-id=none", "--gc-sections",
-            "--omagic", "--hash-style=gnu", "-e", "stub_boot", "--undefined=stub_lz4_legacy", "-o", linked.path, object.path,
-        ]
-        return [
+        // One stub per payload format, each linked from the same object with its own entry so --gc-sections
+        // keeps one decoder. One segment (--omagic), not page-aligned: a stub is a blob inside our image.
+        let formats = ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"]  // PayloadFormat's order
+        var commands: [Command] = [
             .buildCommand(displayName: "Compiling the boot stub (Embedded Swift, x86_64-unknown-none-elf)",
                           executable: try context.tool(named: "swiftc").url, arguments: compile,
                           inputFiles: sources, outputFiles: [object]),
-            .buildCommand(displayName: "Linking the boot stub", executable: try context.tool(named: "ld.lld").url,
-                          arguments: link, inputFiles: [object], outputFiles: [linked]),
-            .buildCommand(displayName: "Embedding the boot stub", executable: try context.tool(named: "stub-embed").url,
-                          arguments: [linked.path, generated.path], inputFiles: [linked], outputFiles: [generated]),
         ]
+        var linked: [URL] = []
+        for format in formats {
+            let elf = work.appending(path: "stub-\(format).elf")
+            var link = [
+                "-pie", "--no-dynamic-linker", "-z", "text", "-z", "norelro", "--build-id=none", "--gc-sections",
+                "--omagic", "--hash-style=gnu", "-e", "stub_boot_\(format)", "-o", elf.path, object.path,
+            ]
+            if format == "lz4" { link += ["--undefined=stub_lz4_legacy"] }  // host tests call it
+            commands.append(.buildCommand(displayName: "Linking the \(format) boot stub",
+                                          executable: try context.tool(named: "ld.lld").url, arguments: link,
+                                          inputFiles: [object], outputFiles: [elf]))
+            linked.append(elf)
+        }
+        commands.append(.buildCommand(displayName: "Embedding the boot stubs",
+                                      executable: try context.tool(named: "stub-embed").url,
+                                      arguments: [generated.path] + linked.map(\.path), inputFiles: linked,
+                                      outputFiles: [generated]))
+        return commands
     }
 }
 

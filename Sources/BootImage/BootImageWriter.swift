@@ -48,6 +48,11 @@ public enum BootImageError: Error, CustomStringConvertible {
 /// with the kernel's formulas.
 public enum BootImageWriter {
     public static func build(_ input: KernelImageInput) throws(BootImageError) -> [UInt8] {
+        try assemble(input).bytes
+    }
+
+    /// The image and a map of its boot code.
+    public static func assemble(_ input: KernelImageInput) throws(BootImageError) -> BuiltImage {
         let setup: (bytes: [UInt8], versionOffset: Int)
         let image: ProtectedModeImage
         do {
@@ -84,6 +89,8 @@ public enum BootImageWriter {
         h[.kernel_alignment] = input.alignment
         h[.relocatable_kernel] = 1
         h[.min_alignment] = UInt64(input.alignment.trailingZeroBitCount)
+        // startup_64 at 0x200 works anywhere the loader puts the image, with its identity map.
+        h[.xloadflags] = UInt64(XLoadFlags.kernel64.rawValue | XLoadFlags.canBeLoadedAbove4G.rawValue)
         h[.cmdline_size] = 2047
         h[.payload_offset] = UInt64(image.payloadOffset)
         h[.payload_length] = UInt64(input.payload.count)
@@ -95,6 +102,22 @@ public enum BootImageWriter {
         bytes += image.bytes
         let crc = bytes.dropLast(4).withUnsafeBytes { BzImageCRC32.checksum($0) }
         withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(bytes.count - 4..<bytes.count, with: $0) }
-        return bytes
+        return BuiltImage(bytes: bytes, setupSize: setupSize, symbols: image.symbols)
+    }
+}
+
+/// A bzImage as written, with where things are in it.
+public struct BuiltImage: Sendable {
+    public var bytes: [UInt8]
+    /// Setup sectors, boot sector included: the protected-mode image starts here in the file.
+    public var setupSize: Int
+    /// The boot code's named places as offsets into the protected-mode image (as the kernel's zoffset.h gives
+    /// them): where it runs from is the load address, and after the move the end of the init_size buffer − _end.
+    public var symbols: [(name: String, offset: Int)]
+
+    /// `System.map`-style text: one "offset name" line per symbol.
+    public var map: String {
+        symbols.map { String(repeating: "0", count: max(0, 16 - String($0.offset, radix: 16).count))
+            + String($0.offset, radix: 16) + " " + $0.name + "\n" }.joined()
     }
 }

@@ -68,6 +68,38 @@ enum RealModeSetup {
         s.mov(.ax, .bp)
         s.mov(.mem(Imm(bp + 0x1E8)), .al)
 
+        // screen_info: the BIOS's current video mode and cursor, as the kernel's setup records them (the kernel's
+        // console and our stub's error messages use them).
+        let notVGA = s.label(), linesKnown = s.label()
+        s.mov(.ah, 0x03)
+        s.xor(.bh, .bh)
+        s.int(0x10)
+        s.mov(.mem(Imm(bp + 0x00)), .dx)  // orig_x, orig_y
+        s.mov(.ah, 0x0F)
+        s.int(0x10)
+        s.and(.al, 0x7F)
+        s.mov(.mem(Imm(bp + 0x06)), .ax)  // orig_video_mode, orig_video_cols
+        s.mov(.mem(Imm(bp + 0x04)), .bh)  // orig_video_page
+        s.push(.ds)
+        s.xor(.ax, .ax)
+        s.mov(.ds, .ax)
+        s.mov(.al, .mem(0x484))   // BIOS data area: rows − 1
+        s.mov(.bx, .mem(0x485))   // character height
+        s.pop(.ds)
+        s.inc(.al)
+        s.cmp(.al, 1)
+        s.jcc(.a, linesKnown)
+        s.mov(.al, 25)
+        s.bind(linesKnown)
+        s.mov(.mem(Imm(bp + 0x0E)), .al)  // orig_video_lines
+        s.mov(.mem(Imm(bp + 0x10)), .bx)  // orig_video_points
+        s.mov(.ax, 0x1A00)  // display combination: answered by VGA BIOSes only
+        s.int(0x10)
+        s.cmp(.al, 0x1A)
+        s.jcc(.ne, notVGA)
+        s.mov(.byte, .mem(Imm(bp + 0x0F)), 1)  // orig_video_isVGA
+        s.bind(notVGA)
+
         // A20 through port 0x92, NMIs and PICs masked.
         s.in(.al, 0x92)
         s.or(.al, 2)

@@ -1,11 +1,24 @@
-/// The freestanding boot stub built from Sources/StubCore by the StubBuilder plugin.
-public enum Stub {
+import StubCore
+
+/// A freestanding boot stub built from Sources/StubCore by the StubBuilder plugin: one per payload format, each
+/// with only that format's decoder linked.
+public struct Stub: Sendable {
     /// The stub's bytes (without its .bss).
-    public static let bytes: [UInt8] = decodeBase64(StubBlob.base64)
+    public let bytes: [UInt8]
     /// The stub's extent when running, .bss included.
-    public static var memorySize: Int { StubBlob.memorySize }
+    public let memorySize: Int
     /// Offsets of its C entry points (`stub_*`).
-    public static var entries: [String: Int] { StubBlob.entries }
+    public let entries: [String: Int]
+
+    /// The stub that decodes `format`.
+    public static func forFormat(_ format: PayloadFormat) -> Stub { all[format.rawValue] }
+
+    /// The entry the boot code calls: `stub_boot_<format>`.
+    public var bootEntry: Int { entries.first { $0.key.hasPrefix("stub_boot_") }!.value }
+
+    static let all: [Stub] = StubBlob.stubs.map {
+        Stub(bytes: decodeBase64($0.base64), memorySize: $0.memorySize, entries: $0.entries)
+    }
 
     static func decodeBase64(_ text: String) -> [UInt8] {
         var values = [UInt8](repeating: 0, count: 256)

@@ -87,6 +87,12 @@ public struct Assembler: Sendable {
         labels.indices.contains(label.id) ? labels[label.id].offset : nil
     }
 
+    /// Every named, bound label by offset (then name): a symbol map of the code, for debugging it.
+    public var symbols: [(name: String, offset: Int)] {
+        labels.compactMap { record in record.name.flatMap { name in record.offset.map { (name, $0) } } }
+            .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+    }
+
     private func labelName(_ id: Int) -> String {
         (labels.indices.contains(id) ? labels[id].name : nil) ?? "#\(id)"
     }

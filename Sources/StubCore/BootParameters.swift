@@ -1,10 +1,10 @@
-/// What the entry code tells `stub_boot`: five 8-byte little-endian fields, in this order, as the assembly
+/// What the entry code tells `stub_boot`: six 8-byte little-endian fields, in this order, as the assembly
 /// writes them.
 public struct BootParameters {
-    public static let size = 40
+    public static let size = 48
     /// Decompressed size (the payload's size trailer, `z_output_len`).
     public var outputLength: Int
-    /// 0: LZ4 legacy frame, 1: gzip.
+    /// The `PayloadFormat` the image carries (each stub decodes one; a mismatch is refused).
     public var format: Int
     /// `LOAD_PHYSICAL_ADDR`: the physical address the kernel was linked to run at.
     public var loadAddress: UInt64
@@ -12,13 +12,16 @@ public struct BootParameters {
     public var delta: Int64
     /// 1 when the table has the 6.1-6.14 inverse-32 run.
     public var inverseTable: Int
+    /// `PayloadCheck.crc32` of the payload as stored (size trailer included).
+    public var payloadCRC: UInt32
 
-    public init(outputLength: Int, format: Int, loadAddress: UInt64, delta: Int64, inverseTable: Int) {
+    public init(outputLength: Int, format: Int, loadAddress: UInt64, delta: Int64, inverseTable: Int, payloadCRC: UInt32) {
         self.outputLength = outputLength
         self.format = format
         self.loadAddress = loadAddress
         self.delta = delta
         self.inverseTable = inverseTable
+        self.payloadCRC = payloadCRC
     }
 
     /// Reads the block the entry code wrote.
@@ -28,6 +31,7 @@ public struct BootParameters {
         loadAddress = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
         delta = raw.loadUnaligned(fromByteOffset: 24, as: Int64.self)
         inverseTable = raw.loadUnaligned(fromByteOffset: 32, as: Int.self)
+        payloadCRC = UInt32(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self))
     }
 
     /// Writes the block as the entry code lays it out (`size` bytes).
@@ -37,5 +41,6 @@ public struct BootParameters {
         raw.storeBytes(of: loadAddress, toByteOffset: 16, as: UInt64.self)
         raw.storeBytes(of: delta, toByteOffset: 24, as: Int64.self)
         raw.storeBytes(of: inverseTable, toByteOffset: 32, as: Int.self)
+        raw.storeBytes(of: UInt64(payloadCRC), toByteOffset: 40, as: UInt64.self)
     }
 }

@@ -3,6 +3,7 @@ public enum PayloadFormat: Int, Sendable {
     case lz4 = 0, gzip, bzip2, lzma, xz, lzo, zstd
 
     /// Bytes of workspace the decoder needs (the image reserves it in its bss).
+    @inline(__always)
     public var workspaceSize: Int {
         switch self {
         case .lz4, .lzo: return 0
@@ -14,7 +15,11 @@ public enum PayloadFormat: Int, Sendable {
         }
     }
 
+    /// Bytes of workspace the boot stub needs: the decoder's, which first holds the payload check's table.
+    public var bootWorkspaceSize: Int { max(workspaceSize, PayloadCheck.workspaceSize) }
+
     /// Decodes a payload (its 4-byte size trailer, where the kernel appends one, already dropped or ignored).
+    @inline(__always)  // the stub's per-format entries fold this switch to one decoder
     public func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
                        workspace: UnsafeMutableRawBufferPointer) throws(DecodeError) -> Int
     {

@@ -1,7 +1,8 @@
 // The C-callable entry points the boot code calls; compiled only into the freestanding stub.
 #if STUB_FREESTANDING
 
-/// Decodes an LZ4 legacy frame; returns the bytes written, or −1 − the DecodeError's index.
+/// Decodes an LZ4 legacy frame; returns the bytes written, or a BootFailure status (host tests of the
+/// freestanding LZ4 code; linked into the lz4 stub only).
 @_cdecl("stub_lz4_legacy")
 public func stubLZ4Legacy(_ input: UnsafeRawPointer, _ inputLength: Int, _ output: UnsafeMutableRawPointer,
                           _ outputLength: Int) -> Int {
@@ -9,31 +10,80 @@ public func stubLZ4Legacy(_ input: UnsafeRawPointer, _ inputLength: Int, _ outpu
         return try LZ4.decodeLegacyFrame(UnsafeRawBufferPointer(start: input, count: inputLength),
                                          into: UnsafeMutableRawBufferPointer(start: output, count: outputLength))
     } catch {
-        return -1 - error.code
+        return BootFailure(error).status
     }
 }
 
-/// The boot stub's whole job after the entry code: decode the payload into `output`, place the kernel's segments
-/// there, apply the relocation table for `delta`, and return the kernel entry's offset from `output` — or a
-/// negative status: −1 − DecodeError code, −100 − placement failure (the entry code prints it and halts).
+// One entry per format: the plugin links seven stubs from one object, each with `-e stub_boot_<format>`, so
+// --gc-sections keeps only that format's decoder (the boot code stays small).
+@_cdecl("stub_boot_lz4")
+public func stubBootLZ4(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output: UnsafeMutableRawPointer,
+                        _ capacity: Int, _ workspace: UnsafeMutableRawPointer, _ parameters: UnsafeRawPointer) -> Int {
+    stubBoot(.lz4, payload, payloadLength, output, capacity, workspace, parameters)
+}
+
+@_cdecl("stub_boot_gzip")
+public func stubBootGzip(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output: UnsafeMutableRawPointer,
+                         _ capacity: Int, _ workspace: UnsafeMutableRawPointer, _ parameters: UnsafeRawPointer) -> Int {
+    stubBoot(.gzip, payload, payloadLength, output, capacity, workspace, parameters)
+}
+
+@_cdecl("stub_boot_bzip2")
+public func stubBootBzip2(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output: UnsafeMutableRawPointer,
+                          _ capacity: Int, _ workspace: UnsafeMutableRawPointer, _ parameters: UnsafeRawPointer) -> Int {
+    stubBoot(.bzip2, payload, payloadLength, output, capacity, workspace, parameters)
+}
+
+@_cdecl("stub_boot_lzma")
+public func stubBootLZMA(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output: UnsafeMutableRawPointer,
+                         _ capacity: Int, _ workspace: UnsafeMutableRawPointer, _ parameters: UnsafeRawPointer) -> Int {
+    stubBoot(.lzma, payload, payloadLength, output, capacity, workspace, parameters)
+}
+
+@_cdecl("stub_boot_xz")
+public func stubBootXZ(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output: UnsafeMutableRawPointer,
+                       _ capacity: Int, _ workspace: UnsafeMutableRawPointer, _ parameters: UnsafeRawPointer) -> Int {
+    stubBoot(.xz, payload, payloadLength, output, capacity, workspace, parameters)
+}
+
+@_cdecl("stub_boot_lzo")
+public func stubBootLZO(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output: UnsafeMutableRawPointer,
+                        _ capacity: Int, _ workspace: UnsafeMutableRawPointer, _ parameters: UnsafeRawPointer) -> Int {
+    stubBoot(.lzo, payload, payloadLength, output, capacity, workspace, parameters)
+}
+
+@_cdecl("stub_boot_zstd")
+public func stubBootZstd(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output: UnsafeMutableRawPointer,
+                         _ capacity: Int, _ workspace: UnsafeMutableRawPointer, _ parameters: UnsafeRawPointer) -> Int {
+    stubBoot(.zstd, payload, payloadLength, output, capacity, workspace, parameters)
+}
+
+/// The boot stub's whole job after the entry code: check the payload's CRC-32, decode it into `output`, place
+/// the kernel's segments there, apply the relocation table for `delta`, and return the kernel entry's offset from
+/// `output` — or `BootFailure.status` (the entry code prints it and halts).
+///   `payload`/`payloadLength`: the payload as stored, size trailer included.
 ///   `capacity`: bytes usable from `output` (up to the moved stub image); the workspace holds
-///   `PayloadFormat.workspaceSize` bytes, 8-byte aligned.
-@_cdecl("stub_boot")
-public func stubBoot(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output: UnsafeMutableRawPointer,
-                     _ capacity: Int, _ workspace: UnsafeMutableRawPointer, _ parameters: UnsafeRawPointer) -> Int
+///   `format.bootWorkspaceSize` bytes, 8-byte aligned.
+@inline(__always)
+func stubBoot(_ format: PayloadFormat, _ payload: UnsafeRawPointer, _ payloadLength: Int,
+              _ output: UnsafeMutableRawPointer, _ capacity: Int, _ workspace: UnsafeMutableRawPointer,
+              _ parameters: UnsafeRawPointer) -> Int
 {
     let p = BootParameters(reading: parameters)
-    guard p.outputLength <= capacity else { return -1 - DecodeError.outputOverflow.code }
-    let input = UnsafeRawBufferPointer(start: payload, count: payloadLength)
+    guard p.format == format.rawValue else { return BootFailure.wrongFormat.status }
+    let stored = UnsafeRawBufferPointer(start: payload, count: payloadLength)
+    let area = UnsafeMutableRawBufferPointer(start: workspace, count: format.bootWorkspaceSize)
+    guard PayloadCheck.crc32(stored, workspace: area) == p.payloadCRC else { return BootFailure.payloadDamaged.status }
+    guard p.outputLength <= capacity else { return BootFailure.outputOverflow.status }
+    // gzip ends with its own ISIZE; the others' size trailer is not part of their stream.
+    let input = UnsafeRawBufferPointer(start: payload, count: payloadLength - (format == .gzip ? 0 : 4))
     let decoded = UnsafeMutableRawBufferPointer(start: output, count: p.outputLength)
     let produced: Int
     do throws(DecodeError) {
-        guard let format = PayloadFormat(rawValue: p.format) else { throw .badHeader }
-        produced = try format.decode(input, into: decoded,
-                                     workspace: UnsafeMutableRawBufferPointer(start: workspace, count: format.workspaceSize))
+        produced = try format.decode(input, into: decoded, workspace: area)
         guard produced == p.outputLength else { throw .sizeMismatch }
     } catch {
-        return -1 - error.code
+        return BootFailure(error).status
     }
     let buffer = UnsafeMutableRawBufferPointer(start: output, count: capacity)
     do throws(KernelPlacement.Failure) {
@@ -42,31 +92,7 @@ public func stubBoot(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ output
                                      delta: p.delta, hasInverseTable: p.inverseTable != 0)
         return Int(placed.entry)
     } catch {
-        return -100 - error.code
-    }
-}
-
-extension KernelPlacement.Failure {
-    var code: Int {
-        switch self {
-        case .notELF: return 0
-        case .badSegment: return 1
-        case .relocationOutside: return 2
-        case .badTable: return 3
-        }
-    }
-}
-
-extension DecodeError {
-    var code: Int {
-        switch self {
-        case .truncated: return 0
-        case .badHeader: return 1
-        case .badOffset: return 2
-        case .outputOverflow: return 3
-        case .sizeMismatch: return 4
-        case .checksum: return 5
-        }
+        return BootFailure(error).status
     }
 }
 

@@ -16,6 +16,10 @@ struct BuildCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file ('-' for stdout).")
     var output: String = "bzImage"
 
+    @Option(help: ArgumentHelp("Also write a map of our boot code: offsets into the protected-mode image.",
+                               valueName: "file"))
+    var map: String?
+
     @OptionGroup var settings: CompressionSettings
     @OptionGroup var relocs: RelocsSource
 
@@ -29,9 +33,14 @@ struct BuildCommand: ParsableCommand {
                                      outputLength: content.count, kernelSize: facts.size,
                                      loadAddress: facts.loadAddress, alignment: facts.alignment,
                                      inverseTable: rules.hasInverseTable, kernelVersion: facts.banner)
-        let image: [UInt8]
-        do { image = try BootImageWriter.build(input) } catch { throw Failure(vmlinux, error) }
-        try OutputFile.write(output, replacing: [vmlinux]) { sink in try image.withUnsafeBytes { try sink.write($0) } }
+        let image: BuiltImage
+        do { image = try BootImageWriter.assemble(input) } catch { throw Failure(vmlinux, error) }
+        try OutputFile.write(output, replacing: [vmlinux]) { sink in try image.bytes.withUnsafeBytes { try sink.write($0) } }
+        if let map {
+            try OutputFile.write(map, replacing: [vmlinux, output]) { sink in
+                try Array(image.map.utf8).withUnsafeBytes { try sink.write($0) }
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ import Glibc
 
 // Exit codes are part of the contract: 0 success, 1 bad input, 2 usage.
 do {
-    var command = try MKBZImage.parseAsRoot()
+    var command = try MKBZImage.parseAsRoot(MKBZImage.routing(Array(CommandLine.arguments.dropFirst())))
     try command.run()
 } catch let code as ExitCode {
     exit(code.rawValue)

@@ -1,7 +1,7 @@
-// Build tool of the StubBuilder plugin: flattens the linked freestanding stub (an ELF linked at 0) into the image
-// the boot code carries, checks it needs no run-time relocation, and writes it as a Swift source (base64: a
-// large array literal compiles slowly) with the offsets of its C entry points.
-//   stub-embed STUB.elf OUTPUT.swift
+// Build tool of the StubBuilder plugin: flattens each linked freestanding stub (an ELF linked at 0) into the image
+// the boot code carries, checks it needs no run-time relocation, and writes them as one Swift source (base64: a
+// large array literal compiles slowly) with the offsets of their C entry points.
+//   stub-embed OUTPUT.swift STUB.elf...   (one stub per payload format, in PayloadFormat's order)
 import ElfKit
 
 #if canImport(Glibc)
@@ -14,62 +14,65 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+/// One stub: its bytes up to the end of initialised data, its extent with .bss, its `stub_*` symbols.
+func flatten(_ path: String) -> (image: [UInt8], memorySize: Int, entries: [(String, UInt64)]) {
+    let elf: ELFFile
+    do { elf = try ELFFile(path: path) } catch { fail("\(path): \(error)") }
+    // Position independence: nothing for a loader to patch.
+    for section in elf.sections where section.type == ELF.SectionType.rela || section.type == ELF.SectionType.rel {
+        if section.size > 0 { fail("\(path) has run-time relocations (\(section.name)): it must be position-independent") }
+    }
+    let loads = elf.programHeaders.filter { $0.type == ELF.SegmentType.load }
+    guard !loads.isEmpty else { fail("\(path): no PT_LOAD segment") }
+    let fileEnd = Int(loads.map { $0.virtualAddress + $0.fileSize }.max()!)
+    let memoryEnd = Int(loads.map { $0.virtualAddress + $0.memorySize }.max()!)
+    var image = [UInt8](repeating: 0, count: fileEnd)
+    for segment in loads where segment.fileSize > 0 {
+        let bytes = elf.bytes.buffer[Int(segment.offset)..<Int(segment.offset + segment.fileSize)]
+        image.replaceSubrange(Int(segment.virtualAddress)..<Int(segment.virtualAddress + segment.fileSize), with: bytes)
+    }
+    var entries = [(String, UInt64)]()
+    if let symbols = try? elf.symbolTable() {
+        for index in 0..<symbols.count {
+            guard let symbol = try? symbols.symbol(index, referencedBy: "symbol"),
+                  let name = try? symbols.name(of: symbol, at: index), name.hasPrefix("stub_") else { continue }
+            entries.append((name, symbol.value))
+        }
+    }
+    return (image, memoryEnd, entries.sorted { $0.0 < $1.0 })
+}
+
+func base64(_ bytes: [UInt8]) -> String {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    var out = [UInt8]()
+    var i = 0
+    while i < bytes.count {
+        let chunk = Array(bytes[i..<min(i + 3, bytes.count)]) + [0, 0]
+        let value = UInt32(chunk[0]) << 16 | UInt32(chunk[1]) << 8 | UInt32(chunk[2])
+        let available = min(3, bytes.count - i)
+        for k in 0..<4 { out.append(k <= available ? alphabet[Int(value >> UInt32(18 - 6 * k)) & 63] : UInt8(ascii: "=")) }
+        i += 3
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
 let arguments = CommandLine.arguments
-guard arguments.count == 3 else { fail("usage: stub-embed STUB.elf OUTPUT.swift") }
-let elf: ELFFile
-do { elf = try ELFFile(path: arguments[1]) } catch { fail("\(arguments[1]): \(error)") }
-
-// Position independence: nothing for a loader to patch.
-for section in elf.sections where section.type == ELF.SectionType.rela || section.type == ELF.SectionType.rel {
-    if section.size > 0 { fail("the stub has run-time relocations (\(section.name)): it must be position-independent") }
-}
-let loads = elf.programHeaders.filter { $0.type == ELF.SegmentType.load }
-guard !loads.isEmpty else { fail("no PT_LOAD segment") }
-let fileEnd = Int(loads.map { $0.virtualAddress + $0.fileSize }.max()!)
-let memoryEnd = Int(loads.map { $0.virtualAddress + $0.memorySize }.max()!)
-var image = [UInt8](repeating: 0, count: fileEnd)
-for segment in loads where segment.fileSize > 0 {
-    let bytes = elf.bytes.buffer[Int(segment.offset)..<Int(segment.offset + segment.fileSize)]
-    image.replaceSubrange(Int(segment.virtualAddress)..<Int(segment.virtualAddress + segment.fileSize), with: bytes)
-}
-
-var entries = [(String, UInt64)]()
-if let symbols = try? elf.symbolTable() {
-    for index in 0..<symbols.count {
-        guard let symbol = try? symbols.symbol(index, referencedBy: "symbol"),
-              let name = try? symbols.name(of: symbol, at: index), name.hasPrefix("stub_") else { continue }
-        entries.append((name, symbol.value))
-    }
-}
-entries.sort { $0.0 < $1.0 }
-
-let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-var base64 = [UInt8]()
-var i = 0
-while i < image.count {
-    let chunk = Array(image[i..<min(i + 3, image.count)]) + [0, 0]
-    let value = UInt32(chunk[0]) << 16 | UInt32(chunk[1]) << 8 | UInt32(chunk[2])
-    let available = min(3, image.count - i)
-    for k in 0..<4 {
-        base64.append(k <= available ? alphabet[Int(value >> UInt32(18 - 6 * k)) & 63] : UInt8(ascii: "="))
-    }
-    i += 3
-}
-
+guard arguments.count >= 3 else { fail("usage: stub-embed OUTPUT.swift STUB.elf...") }
 var source = """
-    // Generated by the StubBuilder plugin from Sources/StubCore: the freestanding boot stub. Do not edit.
+    // Generated by the StubBuilder plugin from Sources/StubCore: the freestanding boot stubs. Do not edit.
     enum StubBlob {
-        /// The stub's bytes from offset 0 to the end of its initialised data.
-        static let base64 = "\(String(decoding: base64, as: UTF8.self))"
-        /// Bytes the stub occupies when running: its image plus zeroed .bss.
-        static let memorySize = \(memoryEnd)
-        /// Offsets of the C entry points.
-        static let entries: [String: Int] = [
+        /// One stub per payload format, in PayloadFormat's order: its bytes from offset 0 to the end of its
+        /// initialised data (base64), the bytes it occupies when running (.bss included), its C entry points.
+        static let stubs: [(base64: String, memorySize: Int, entries: [String: Int])] = [
 
     """
-for (name, offset) in entries { source += "        \"\(name)\": \(offset),\n" }
+for path in arguments[2...] {
+    let stub = flatten(path)
+    let entries = stub.entries.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ")
+    source += "        (\"\(base64(stub.image))\", \(stub.memorySize), [\(entries)]),\n"
+}
 source += "    ]\n}\n"
 
-let out = fopen(arguments[2], "w") ?? { fail("cannot write \(arguments[2])") }()
+let out = fopen(arguments[1], "w") ?? { fail("cannot write \(arguments[1])") }()
 fputs(source, out)
 fclose(out)

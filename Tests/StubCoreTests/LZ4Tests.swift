@@ -24,10 +24,10 @@ import TestSupport
         let kernel = try Fixtures.kernel("6.1")
         let payload = Array(try Fixtures.rawPayload(ofImage: kernel.vmlinuz).dropLast(4))
         let expected = try Fixtures.bytes(kernel.payload)
-        let stub = try LoadedStub()
+        let stub = try LoadedStub(.lz4)
         var output = [UInt8](repeating: 0, count: expected.count)
         let written = payload.withUnsafeBytes { input in
-            output.withUnsafeMutableBytes { stub.lz4Legacy(input.baseAddress!, input.count, $0.baseAddress!, $0.count) }
+            output.withUnsafeMutableBytes { stub.lz4Legacy!(input.baseAddress!, input.count, $0.baseAddress!, $0.count) }
         }
         #expect(written == expected.count)
         #expect(output == expected)
@@ -36,7 +36,7 @@ import TestSupport
         for i in 0..<16 { bad[1_000_000 + i] ^= 0xFF }
         var small = [UInt8](repeating: 0, count: 9 << 20)
         let status = bad.withUnsafeBytes { input in
-            small.withUnsafeMutableBytes { stub.lz4Legacy(input.baseAddress!, input.count, $0.baseAddress!, ($0.count - (1 << 20))) }
+            small.withUnsafeMutableBytes { stub.lz4Legacy!(input.baseAddress!, input.count, $0.baseAddress!, ($0.count - (1 << 20))) }
         }
         #expect(status < 0)
         #expect(small.suffix(1 << 20).allSatisfy { $0 == 0 })
@@ -74,28 +74,3 @@ import TestSupport
         }
     }
 }
-
-/// The stub image mapped executable in this process.
-final class LoadedStub {
-    let memory: UnsafeMutableRawPointer
-    let size: Int
-    typealias LZ4Legacy = @convention(c) (UnsafeRawPointer, Int, UnsafeMutableRawPointer, Int) -> Int
-    typealias Boot = @convention(c) (UnsafeRawPointer, Int, UnsafeMutableRawPointer, Int, UnsafeMutableRawPointer,
-                                     UnsafeRawPointer) -> Int
-    let lz4Legacy: LZ4Legacy
-    let boot: Boot
-
-    init() throws {
-        size = (Stub.memorySize + 4095) & ~4095
-        guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              mapped != MAP_FAILED else { throw MapError() }
-        Stub.bytes.withUnsafeBytes { mapped.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        guard let entry = Stub.entries["stub_lz4_legacy"], let bootEntry = Stub.entries["stub_boot"] else { throw MapError() }
-        memory = mapped
-        lz4Legacy = unsafeBitCast(mapped + entry, to: LZ4Legacy.self)
-        boot = unsafeBitCast(mapped + bootEntry, to: Boot.self)
-    }
-
-    deinit { munmap(memory, size) }
-}
-struct MapError: Error {}

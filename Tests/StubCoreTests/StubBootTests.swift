@@ -1,3 +1,4 @@
+import BootImage
 import Compressors
 import ElfKit
 import Foundation
@@ -5,7 +6,8 @@ import StubCore
 import Testing
 import TestSupport
 
-/// `stub_boot` in the freestanding stub binary, run on the host: decode, place the segments, relocate.
+/// `stub_boot_<format>` in the freestanding stub binaries, run on the host: check, decode, place the segments,
+/// relocate.
 @Suite struct StubBootTests {
     static let loadAddress: UInt64 = 0x100_0000
 
@@ -43,26 +45,65 @@ import TestSupport
         let kernel = try Fixtures.kernel("6.1")
         let content = try Fixtures.bytes(kernel.payload)
         let payload = algorithm == .lz4
-            ? Array(try Fixtures.rawPayload(ofImage: kernel.vmlinuz).dropLast(4))
+            ? try Fixtures.rawPayload(ofImage: kernel.vmlinuz)
             : try content.withUnsafeBytes { try Payload.compress($0, with: algorithm, options: .init(level: algorithm == .zstd ? 3 : nil, threads: 2)) }
         let capacity = content.count + (8 << 20)
         let delta: Int64 = 0x600_0000
-        let stub = try LoadedStub()
-        let (status, output) = Self.boot(stub, payload: payload, parameters: BootParameters(
+        let (status, output) = Self.boot(try LoadedStub(format), payload: payload, parameters: BootParameters(
             outputLength: content.count, format: format.rawValue, loadAddress: Self.loadAddress, delta: delta,
-            inverseTable: 1), capacity: capacity)
+            inverseTable: 1, payloadCRC: PayloadCheck.crc32(payload)), capacity: capacity)
         #expect(status == 0, "stub_boot returned \(status)")  // Debian's e_entry is the load address
         #expect(output == (try Self.reference(content, delta: delta, capacity: capacity)))
     }
 
-    @Test func aDamagedPayloadIsAnErrorStatus() throws {
+    /// Each stub holds its own format's decoder only.
+    @Test func eachFormatsStubLinksOneDecoder() throws {
+        let sizes = [PayloadFormat.lz4, .gzip, .bzip2, .lzma, .xz, .lzo, .zstd].map { Stub.forFormat($0).bytes.count }
+        #expect(sizes.allSatisfy { $0 < 16 * 1024 }, "\(sizes)")
+        #expect(sizes[0] < sizes[6] / 2, "the lz4 stub carries more than LZ4: \(sizes)")
+        #expect(Set([PayloadFormat.lz4, .gzip, .bzip2, .lzma, .xz, .lzo, .zstd].map { Stub.forFormat($0).bootEntry }).count > 1)
+    }
+
+    /// A damaged LZ4 payload has no checksum of its own: the CRC recorded in the image catches it before decoding.
+    @Test func aDamagedPayloadFailsTheImagesCRC() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let content = try Fixtures.bytes(kernel.payload)
+        let payload = try Fixtures.rawPayload(ofImage: kernel.vmlinuz)
+        var damaged = payload
+        for i in 0..<16 { damaged[damaged.count / 2 + i] ^= 0xFF }
+        let parameters = BootParameters(outputLength: content.count, format: PayloadFormat.lz4.rawValue,
+                                        loadAddress: Self.loadAddress, delta: 0, inverseTable: 1,
+                                        payloadCRC: PayloadCheck.crc32(payload))
+        let stub = try LoadedStub(.lz4)
+        let (status, output) = Self.boot(stub, payload: damaged, parameters: parameters, capacity: content.count + (8 << 20))
+        #expect(BootFailure(status: status) == .payloadDamaged)
+        #expect(output.allSatisfy { $0 == 0 }, "the stub decoded a payload that failed its check")
+        // And a payload of another format than the stub decodes is refused, not misread.
+        var other = parameters
+        other.format = PayloadFormat.gzip.rawValue
+        #expect(BootFailure(status: Self.boot(stub, payload: payload, parameters: other, capacity: content.count).0) == .wrongFormat)
+    }
+
+    /// With a good CRC (the damage made before recording it), the decoder's own checks still stop it.
+    @Test func aDamagedGzipStreamIsADecodeFailure() throws {
         let kernel = try Fixtures.kernel("6.1")
         let content = try Fixtures.bytes(kernel.payload)
         var payload = try content.withUnsafeBytes { try Payload.compress($0, with: .gzip) }
         for i in 0..<16 { payload[5_000_000 + i] ^= 0x55 }
-        let (status, _) = Self.boot(try LoadedStub(), payload: payload, parameters: BootParameters(
+        let (status, _) = Self.boot(try LoadedStub(.gzip), payload: payload, parameters: BootParameters(
             outputLength: content.count, format: PayloadFormat.gzip.rawValue, loadAddress: Self.loadAddress, delta: 0,
-            inverseTable: 1), capacity: content.count + (8 << 20))
-        #expect(status < 0 && status > -100, "decode failure expected, got \(status)")
+            inverseTable: 1, payloadCRC: PayloadCheck.crc32(payload)), capacity: content.count + (8 << 20))
+        let failure = try #require(BootFailure(status: status))
+        #expect([.truncated, .badHeader, .badOffset, .outputOverflow, .sizeMismatch, .checksum].contains(failure), "\(failure)")
+    }
+
+    /// The table-driven CRC equals zlib's on the same bytes.
+    @Test func thePayloadCRCIsZlibsCRC32() throws {
+        var generator = SeededGenerator(seed: 7)
+        for length in [0, 1, 7, 8, 9, 1000, 65_537] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect(PayloadCheck.crc32(bytes) == bytes.withUnsafeBytes { CRC32.zlib($0) })
+        }
+        #expect(PayloadCheck.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
     }
 }

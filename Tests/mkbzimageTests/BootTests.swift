@@ -78,19 +78,103 @@ import TestSupport
         #expect(console.contains(Self.marker), "init was not reached through GRUB:\n\(console.suffix(2000))")
     }
 
-    @Test func aDamagedGzipPayloadStopsWithAMessage() throws {
+    /// Boots an image that is expected to stop in our boot code: the serial console's text and the VGA text
+    /// screen (read from guest memory through the QEMU monitor) after `seconds`.
+    static func bootToHalt(_ image: String, dir: TemporaryDirectory, seconds: Int = 12) throws -> (serial: String, screen: String) {
+        let log = dir.file("serial.log"), vga = dir.file("vga.bin")
+        _ = try shell("(sleep \(seconds); echo 'pmemsave 0xb8000 4000 \"\(vga)\"'; sleep 1; echo quit) | timeout \(seconds + 20) "
+            + "qemu-system-x86_64 -m 1G -display none -monitor stdio -serial file:\(log) -no-reboot -kernel \(image) "
+            + "-append 'console=ttyS0 panic=-1' > /dev/null 2>&1")
+        let cells = try Fixtures.bytes(vga)
+        let screen = stride(from: 0, to: cells.count, by: 2).map { Character(UnicodeScalar(cells[$0])) }
+        let rows = stride(from: 0, to: screen.count, by: 80).map { String(screen[$0..<min($0 + 80, screen.count)]) }
+        return (String(decoding: try Fixtures.bytes(log), as: UTF8.self), rows.joined(separator: "\n"))
+    }
+
+    /// LZ4 has no checksum: 16 flipped bytes mid-payload are caught by the CRC the image records, reported on the
+    /// serial console and the VGA screen, and the machine stops instead of running a corrupt kernel.
+    @Test func aDamagedLZ4PayloadStopsWithAMessage() throws {
         let kernel = try Fixtures.kernel("6.1")
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let image = dir.file("bzImage")
-        #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "gzip", "-o", image]).status == 0)
+        #expect(try CommandRunner.run(["--compress=lz4", kernel.vmlinux, "-o", image]).status == 0)
         var bytes = try Fixtures.bytes(image)
         let payloadStart = (Int(bytes[0x1F1]) + 1) * 512 + Int(bytes.get(UInt32.self, at: 0x248))
-        for i in 0..<16 { bytes[payloadStart + 5_000_000 + i] ^= 0xFF }
+        let payloadLength = Int(bytes.get(UInt32.self, at: 0x24C))
+        for i in 0..<16 { bytes[payloadStart + payloadLength / 2 + i] ^= 0xFF }
         try Data(bytes).write(to: URL(fileURLWithPath: image))
-        // The stub halts after its message, so QEMU runs until the timeout; the message must come within it.
-        let console = try Self.boot(image, initramfs: try Self.initramfs(in: dir), dir: dir, seconds: 30)
-        #expect(console.contains("mkbzimage: the kernel payload is damaged"), "\(console.suffix(2000))")
-        #expect(!console.contains("Linux version"))
+        let (serial, screen) = try Self.bootToHalt(image, dir: dir)
+        let message = "mkbzimage: the kernel payload is damaged (its CRC-32 does not match"
+        #expect(serial.contains(message), "\(serial.suffix(2000))")
+        #expect(!serial.contains("Linux version"))
+        #expect(screen.contains(message), "not on the VGA screen:\n\(screen)")
+    }
+
+    /// A fault in the boot code is reported with its vector and RIP: a ud2 planted where the stub is called
+    /// (found through `--map`) gives #UD (6) at the address the image runs from after its move.
+    @Test func aFaultInTheBootCodeIsReported() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = dir.file("bzImage"), map = dir.file("bzImage.map")
+        #expect(try CommandRunner.run(["build", kernel.vmlinux, "-o", image, "--map", map]).status == 0)
+        let symbols = Dictionary(String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n").map {
+            let fields = $0.split(separator: " ")
+            return (String(fields[1]), Int(fields[0], radix: 16)!)
+        }, uniquingKeysWith: { first, _ in first })
+        let call = try #require(symbols["stub_call"]), end = try #require(symbols["_end"])
+        var bytes = try Fixtures.bytes(image)
+        let setupSize = (Int(bytes[0x1F1]) + 1) * 512
+        bytes[setupSize + call] = 0x0F
+        bytes[setupSize + call + 1] = 0x0B
+        try Data(bytes).write(to: URL(fileURLWithPath: image))
+        // QEMU -kernel loads at 1 MiB: the output is LOAD_PHYSICAL_ADDR (16 MiB), the image moves to its init_size end.
+        let initSize = Int(bytes.get(UInt32.self, at: 0x260))
+        let rip = String(0x100_0000 + initSize - end + call, radix: 16, uppercase: true)
+        let expected = "mkbzimage: CPU exception 0x06 (error code 0x00000000) at RIP 0x"
+            + String(repeating: "0", count: 16 - rip.count) + rip
+        let (serial, screen) = try Self.bootToHalt(image, dir: dir)
+        #expect(serial.contains(expected), "\(serial.suffix(2000))")
+        #expect(screen.contains("mkbzimage: CPU exception 0x06"), "\(screen)")
+    }
+
+    /// kexec enters at startup_64 with its own page tables (xloadflags 0x3): through kexec-tools' loader
+    /// (kexec_load), which puts the image at the top of memory — above 4 GiB with 6 GiB of RAM — and through the
+    /// kernel's kexec_file_load. The first kernel boots from our image too.
+    @Test(arguments: ["kexec_load", "kexec_file_load"])
+    func debian61KexecsIntoOurImage(syscall: String) throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = dir.file("bzImage")
+        #expect(try CommandRunner.run(["build", kernel.vmlinux, "-o", image]).status == 0)
+        let stage1 = dir.file("stage1"), stage2 = dir.file("stage2")
+        let script = """
+            set -e
+            mkdir -p \(stage2)/bin \(stage2)/proc \(stage1)/bin \(stage1)/proc \(stage1)/sys
+            cp /bin/busybox \(stage2)/bin/ && cp /bin/busybox \(stage1)/bin/
+            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox echo \(Self.marker)\\n/bin/busybox grep "Kernel code" /proc/iomem\\n/bin/busybox poweroff -f\\n' > \(stage2)/init
+            chmod +x \(stage2)/init
+            (cd \(stage2) && find . | cpio -o -H newc --quiet > \(stage1)/stage2.cpio)
+            mkdir -p \(stage1)/usr/sbin && cp /usr/sbin/kexec \(stage1)/usr/sbin/
+            for lib in $(ldd /usr/sbin/kexec | grep -o '/lib[^ ]*'); do mkdir -p \(stage1)$(dirname $lib); cp -L $lib \(stage1)$lib; done
+            cp \(image) \(stage1)/bzImage
+            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox mount -t sysfs sys /sys\\n/usr/sbin/kexec \(syscall == "kexec_load" ? "-c" : "-s") -l /bzImage --initrd=/stage2.cpio --command-line="console=ttyS0 panic=-1 rdinit=/init" && /usr/sbin/kexec -e\\n/bin/busybox echo KEXEC-FAILED\\n/bin/busybox poweroff -f\\n' > \(stage1)/init
+            chmod +x \(stage1)/init
+            (cd \(stage1) && find . | cpio -o -H newc --quiet > \(dir.file("stage1.cpio")))
+            """
+        #expect(try shell(script) == 0)
+        let log = dir.file("serial.log")
+        _ = try shell("timeout 240 qemu-system-x86_64 -m \(syscall == "kexec_load" ? "6G" : "1G") -nographic -no-reboot "
+            + "-kernel \(image) -initrd \(dir.file("stage1.cpio")) -append 'console=ttyS0 panic=-1 rdinit=/init' "
+            + "> \(log) 2>&1 < /dev/null")
+        let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        #expect(console.contains("kexec_core: Starting new kernel"), "\(console.suffix(3000))")
+        #expect(console.contains(Self.marker), "the kexec'd kernel did not reach init:\n\(console.suffix(3000))")
+        // Where the second kernel runs: /proc/iomem's "Kernel code" line, e.g. "1bcc00000-1bda01ef1 : Kernel code".
+        let line = try #require(console.split(whereSeparator: \.isNewline).first { $0.contains(": Kernel code") })
+        let start = try #require(UInt64(line.trimmingCharacters(in: .whitespaces).prefix { $0 != "-" }, radix: 16))
+        if syscall == "kexec_load" { #expect(start >= 1 << 32, "expected above 4 GiB: \(line)") }
     }
 }
