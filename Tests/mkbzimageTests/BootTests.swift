@@ -80,10 +80,12 @@ import TestSupport
 
     /// Boots an image that is expected to stop in our boot code: the serial console's text and the VGA text
     /// screen (read from guest memory through the QEMU monitor) after `seconds`.
-    static func bootToHalt(_ image: String, dir: TemporaryDirectory, seconds: Int = 12) throws -> (serial: String, screen: String) {
+    static func bootToHalt(_ image: String, dir: TemporaryDirectory, seconds: Int = 12, cpu: String = "qemu64") throws
+        -> (serial: String, screen: String)
+    {
         let log = dir.file("serial.log"), vga = dir.file("vga.bin")
         _ = try shell("(sleep \(seconds); echo 'pmemsave 0xb8000 4000 \"\(vga)\"'; sleep 1; echo quit) | timeout \(seconds + 20) "
-            + "qemu-system-x86_64 -m 1G -display none -monitor stdio -serial file:\(log) -no-reboot -kernel \(image) "
+            + "qemu-system-x86_64 -cpu \(cpu) -m 1G -display none -monitor stdio -serial file:\(log) -no-reboot -kernel \(image) "
             + "-append 'console=ttyS0 panic=-1' > /dev/null 2>&1")
         let cells = try Fixtures.bytes(vga)
         let screen = stride(from: 0, to: cells.count, by: 2).map { Character(UnicodeScalar(cells[$0])) }
@@ -109,6 +111,19 @@ import TestSupport
         #expect(serial.contains(message), "\(serial.suffix(2000))")
         #expect(!serial.contains("Linux version"))
         #expect(screen.contains(message), "not on the VGA screen:\n\(screen)")
+    }
+
+    /// A 32-bit-only CPU gets a message from startup_32 (on COM1 and VGA) instead of a reset.
+    @Test func aCPUWithoutLongModeIsTold() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = dir.file("bzImage")
+        #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "-o", image]).status == 0)
+        let (serial, screen) = try Self.bootToHalt(image, dir: dir, seconds: 5, cpu: "qemu32")
+        let message = "mkbzimage: this CPU cannot run 64-bit code (no long mode)"
+        #expect(serial.contains(message), "\(serial.suffix(2000))")
+        #expect(screen.contains(message), "\(screen)")
     }
 
     /// A fault in the boot code is reported with its vector and RIP: a ud2 planted where the stub is called
