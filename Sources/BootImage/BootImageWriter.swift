@@ -18,9 +18,12 @@ public struct KernelImageInput: Sendable {
     public var inverseTable: Bool
     /// "6.1.0-53-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP …" from the banner.
     public var kernelVersion: String
+    /// The relocation table has entries (the kernel was linked for KASLR): the boot code picks a random virtual
+    /// base unless the command line says `nokaslr`.
+    public var randomizable: Bool
 
     public init(payload: [UInt8], format: PayloadFormat, outputLength: Int, kernelSize: UInt64, loadAddress: UInt64,
-                alignment: UInt64, inverseTable: Bool, kernelVersion: String) {
+                alignment: UInt64, inverseTable: Bool, kernelVersion: String, randomizable: Bool = false) {
         self.payload = payload
         self.format = format
         self.outputLength = outputLength
@@ -29,6 +32,17 @@ public struct KernelImageInput: Sendable {
         self.alignment = alignment
         self.inverseTable = inverseTable
         self.kernelVersion = kernelVersion
+        self.randomizable = randomizable
+    }
+
+    /// KASLR's virtual slots, as the kernel's choose_random_location counts them: kernel_alignment steps from
+    /// LOAD_PHYSICAL_ADDR that keep the kernel (at least its decompressed size, 2 MiB-aligned) inside the 1 GiB
+    /// KERNEL_IMAGE_SIZE. 0: no randomisation.
+    public var virtualSlots: Int {
+        let kernelImageSize: UInt64 = 1 << 30
+        let needed = (max(UInt64(outputLength), kernelSize) + 0x1F_FFFF) & ~0x1F_FFFF
+        guard randomizable, alignment > 0, loadAddress + needed <= kernelImageSize else { return 0 }
+        return Int(1 + (kernelImageSize - loadAddress - needed) / alignment)
     }
 }
 
@@ -60,6 +74,8 @@ public enum BootImageWriter {
             image = try ProtectedModeImage.assemble(.init(payload: input.payload, format: input.format,
                                                           outputLength: input.outputLength,
                                                           loadAddress: input.loadAddress,
+                                                          alignment: input.alignment,
+                                                          virtualSlots: input.virtualSlots,
                                                           inverseTable: input.inverseTable))
         } catch {
             throw .assembler(error)

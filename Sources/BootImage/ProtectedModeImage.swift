@@ -26,6 +26,9 @@ struct ProtectedModeImage {
         var format: PayloadFormat
         var outputLength: Int
         var loadAddress: UInt64
+        var alignment: UInt64
+        /// KASLR: how many kernel_alignment steps the virtual base may move (0: it stays).
+        var virtualSlots: Int
         var inverseTable: Bool
     }
 
@@ -48,6 +51,10 @@ struct ProtectedModeImage {
         let tablesReady = a.label(), stubCall = a.label("stub_call"), haltForever = a.label("halt")
         let failureMessages = a.label("failure_messages"), bootParamsSlot = a.label("boot_params_ptr")
         let serialPortSlot = a.label("serial_port"), serialPorts = a.label()
+        let chooseVirtualBase = a.label("choose_virtual_base"), baseChosen = a.label(), noRDRAND = a.label()
+        let rdrandLoop = a.label(), rdrandGot = a.label(), findWord = a.label("find_word"), wordLoop = a.label(), wordCheck = a.label()
+        let wordCompare = a.label(), wordMatched = a.label(), wordNext = a.label(), wordFound = a.label()
+        let wordMissing = a.label(), noKASLRWord = a.label("nokaslr_word")
         let stubCode = Stub.forFormat(p.format)
         let payload = a.label("payload"), payloadEnd = a.label(), stub = a.label("stub"), edata = a.label("_edata")
         let workspace = a.label("workspace"), stackTop = a.label("stack_top"), pageTables = a.label("pgtable")
@@ -242,6 +249,8 @@ struct ProtectedModeImage {
         a.bind(tablesReady)
         // Where errors go: the serial port the command line names, if any.
         a.call(findSerialPort)
+        // KASLR: the virtual delta the stub applies through the relocation table, and loadflags' KASLR_FLAG.
+        a.call(chooseVirtualBase)
         // stub_boot(payload, length, output, capacity, workspace, parameters)
         a.lea(.rdi, .rip(payload))
         a.mov(.esi, Imm(p.payload.count))
@@ -362,6 +371,96 @@ struct ProtectedModeImage {
         a.bind(scanDone)
         a.ret()
 
+        // The kernel's virtual base, as its own decompressor picks it (virtual part only; the physical address
+        // stays where the loader put us): unless the command line says nokaslr, a random slot of kernel_alignment
+        // steps within KERNEL_IMAGE_SIZE, from RDRAND when the CPU has it, mixed with the TSC.
+        a.bind(chooseVirtualBase)
+        a.and(.byte, .mem(.r15, 0x211), Imm(0xFD))  // loadflags: KASLR_FLAG off until we randomise
+        a.mov(.qword, .rip(parameters.address + 24), 0)
+        if p.virtualSlots > 0 {
+            a.lea(.rsi, .rip(noKASLRWord))
+            a.mov(.edx, 7)
+            a.call(findWord)
+            a.test(.eax, .eax)
+            a.jcc(.nz, baseChosen)
+            a.rdtsc()
+            a.shl(.rdx, 32)
+            a.or(.rdx, .rax)
+            a.mov(.r8, .rdx)
+            a.push(.rbx)  // cpuid clobbers it
+            a.mov(.eax, 1)
+            a.cpuid()
+            a.pop(.rbx)
+            a.bt(.ecx, 30)
+            a.jcc(.nc, noRDRAND)
+            a.mov(.ecx, 16)
+            a.bind(rdrandLoop)
+            a.rdrand(.rax)
+            a.jcc(.c, rdrandGot)
+            a.dec(.ecx)
+            a.jcc(.nz, rdrandLoop)
+            a.jmp(noRDRAND)
+            a.bind(rdrandGot)
+            a.xor(.r8, .rax)
+            a.bind(noRDRAND)
+            a.movabs(.rdx, Imm(UInt64(0x9E37_79B9_7F4A_7C15)))  // spread the bits (Fibonacci hashing); the high half is used
+            a.imul(.r8, .rdx)
+            a.shr(.r8, 32)
+            a.mov(.eax, Imm(p.virtualSlots))
+            a.mul(.r8)  // RDX:RAX = random32 · slots
+            a.shr(.rax, 32)  // the slot
+            a.mov(.rdx, Imm(Int(p.alignment)))
+            a.imul(.rax, .rdx)
+            a.mov(.rip(parameters.address + 24), .rax)
+            a.or(.byte, .mem(.r15, 0x211), 2)
+        }
+        a.bind(baseChosen)
+        a.ret()
+
+        // EAX = 1 when the command line holds the word at RSI (RDX bytes) on its own (space- or end-delimited).
+        a.bind(findWord)
+        a.mov(.eax, .mem(.r15, 0x228))
+        a.mov(.r8d, .mem(.r15, 0xC8))
+        a.shl(.r8, 32)
+        a.or(.rax, .r8)
+        a.jcc(.z, wordMissing)
+        a.mov(.r9, .rax)
+        a.lea(.r10, .mem(.rax, 2048))
+        a.bind(wordLoop)
+        a.cmp(.rax, .r10)
+        a.jcc(.ae, wordMissing)
+        a.cmp(.byte, .mem(.rax), 0)
+        a.jcc(.z, wordMissing)
+        a.cmp(.rax, .r9)
+        a.jcc(.e, wordCheck)
+        a.cmp(.byte, .mem(.rax, -1), 0x20)
+        a.jcc(.ne, wordNext)
+        a.bind(wordCheck)
+        a.xor(.ecx, .ecx)
+        a.bind(wordCompare)
+        a.cmp(.rcx, .rdx)
+        a.jcc(.e, wordMatched)
+        a.mov(.r8b, .mem(.rax, .rcx))
+        a.cmp(.r8b, .mem(.rsi, .rcx))
+        a.jcc(.ne, wordNext)
+        a.inc(.rcx)
+        a.jmp(wordCompare)
+        a.bind(wordMatched)
+        a.mov(.r8b, .mem(.rax, .rdx))
+        a.test(.r8b, .r8b)
+        a.jcc(.z, wordFound)
+        a.cmp(.r8b, 0x20)
+        a.jcc(.e, wordFound)
+        a.bind(wordNext)
+        a.inc(.rax)
+        a.jmp(wordLoop)
+        a.bind(wordFound)
+        a.mov(.eax, 1)
+        a.ret()
+        a.bind(wordMissing)
+        a.xor(.eax, .eax)
+        a.ret()
+
         // Identity map for the 64-bit entry: PML4 → PDPT 0 → 4 page directories for the low 4 GiB; the GiB
         // regions holding [output, output + init_size) above that get two more directories (and PDPT 1 when
         // past 512 GiB).
@@ -441,6 +540,8 @@ struct ProtectedModeImage {
         a.dw(0)
         a.bind(serialPorts)
         a.dw(0x3F8, 0x2F8, 0x3E8, 0x2E8)
+        a.bind(noKASLRWord)
+        a.ascii("nokaslr")
         a.align(8)
         a.bind(parameters)
         a.dq(Imm(p.outputLength), Imm(p.format.rawValue), Imm(Int(p.loadAddress)), 0, p.inverseTable ? 1 : 0,

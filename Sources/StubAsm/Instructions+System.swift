@@ -27,6 +27,13 @@ extension Assembler {
     /// Writes edx:eax to MSR ecx.
     public mutating func wrmsr() { fixed("wrmsr", [0x0F, 0x30]) }
     public mutating func rdtsc() { fixed("rdtsc", [0x0F, 0x31]) }
+    /// A hardware random number into `dst` (16/32/64-bit); CF = 1 when one was available.
+    public mutating func rdrand<R: GPRegister>(_ dst: R) {
+        emit("rdrand") {
+            guard R.size != .byte else { throw OperandError("rdrand takes 16-, 32- or 64-bit registers") }
+            return try $0.modRM([0x0F, 0xC7], size: R.size, reg: .digit(6), rm: .register(GPR(dst)))
+        }
+    }
     public mutating func wbinvd() { fixed("wbinvd", [0x0F, 0x09]) }
     public mutating func ud2() { fixed("ud2", [0x0F, 0x0B]) }
     public mutating func leave() { fixed("leave", [0xC9]) }

@@ -20,19 +20,24 @@ struct BuildCommand: ParsableCommand {
                                valueName: "file"))
     var map: String?
 
+    @Flag(name: .customLong("no-kaslr"),
+          help: "Never randomise the kernel's virtual address (as if every boot had `nokaslr`).")
+    var noKASLR = false
+
     @OptionGroup var settings: CompressionSettings
     @OptionGroup var relocs: RelocsSource
 
     func run() throws {
         let elf = try openELF(vmlinux)
-        let content = try uncompressedPayload(elf, path: vmlinux, relocs: relocs)
+        let (content, relocations) = try kernelPayload(elf, path: vmlinux, relocs: relocs)
         let payload = try settings.payload(for: content, name: vmlinux)
         let facts = try KernelFacts(elf, path: vmlinux)
         let rules = relocs.kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1
         let input = KernelImageInput(payload: payload, format: settings.compress.payloadFormat,
                                      outputLength: content.count, kernelSize: facts.size,
                                      loadAddress: facts.loadAddress, alignment: facts.alignment,
-                                     inverseTable: rules.hasInverseTable, kernelVersion: facts.banner)
+                                     inverseTable: rules.hasInverseTable, kernelVersion: facts.banner,
+                                     randomizable: relocations > 0 && !noKASLR)
         let image: BuiltImage
         do { image = try BootImageWriter.assemble(input) } catch { throw Failure(vmlinux, error) }
         try OutputFile.write(output, replacing: [vmlinux]) { sink in try image.bytes.withUnsafeBytes { try sink.write($0) } }

@@ -47,6 +47,12 @@ func uncompressedPayload(_ vmlinux: String, relocs: RelocsSource) throws -> [UIn
 }
 
 func uncompressedPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSource) throws -> [UInt8] {
+    try kernelPayload(elf, path: vmlinux, relocs: relocs).content
+}
+
+/// The uncompressed payload and how many relocations its table holds (none: the kernel cannot be moved in
+/// virtual memory, so the boot code must not randomise it).
+func kernelPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSource) throws -> (content: [UInt8], relocations: Int) {
     let stripped: StrippedELF
     do { stripped = try elf.stripped() } catch { throw Failure(vmlinux, error) }
     let table = try relocs.table(for: elf, path: vmlinux)
@@ -54,5 +60,8 @@ func uncompressedPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSou
     bytes.reserveCapacity(stripped.size + table.count)
     stripped.forEachChunk { bytes.append(contentsOf: $0) }
     bytes += table
-    return bytes
+    let relocations = table.withUnsafeBytes { raw in
+        (0..<raw.count / 4).reduce(0) { $0 + (raw.loadUnaligned(fromByteOffset: $1 * 4, as: UInt32.self) != 0 ? 1 : 0) }
+    }
+    return (bytes, relocations)
 }

@@ -76,6 +76,10 @@ extension CaseList {
         t("rdmsr") { $0.rdmsr() }
         t("wrmsr") { $0.wrmsr() }
         t("rdtsc") { $0.rdtsc() }
+        t("rdrand eax") { $0.rdrand(.eax) }
+        t("rdrand cx") { $0.rdrand(.cx) }
+        t("rdrand rax", modes: [.bits64]) { $0.rdrand(.rax) }
+        t("rdrand r9", modes: [.bits64]) { $0.rdrand(.r9) }
         t("wbinvd") { $0.wbinvd() }
         t("ud2") { $0.ud2() }
         t("leave") { $0.leave() }

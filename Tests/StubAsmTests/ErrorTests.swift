@@ -150,6 +150,7 @@ import Testing
         (.bits32, "shl", { $0.shl(.eax, .bl) }),
         (.bits32, "imul", { $0.imul(.al, .bl) }),
         (.bits32, "bt", { $0.bt(.byte, .mem(.eax), 1) }),
+        (.bits32, "rdrand", { $0.rdrand(.al) }),
         (.bits32, "cmovcc", { $0.cmovcc(.e, .al, .bl) }),
         (.bits32, "in", { $0.in(.bl, 0x60) }),
         (.bits32, "in", { $0.in(.al, .cx) }),

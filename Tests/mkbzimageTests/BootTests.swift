@@ -49,6 +49,45 @@ import TestSupport
         #expect(dump.status == 0 && !String(decoding: dump.stdout, as: UTF8.self).contains("error:"))
     }
 
+    /// KASLR as the kernel's own decompressor does it (the virtual part): each boot picks a random
+    /// kernel_alignment slot within KERNEL_IMAGE_SIZE and the stub relocates the kernel there; `nokaslr` keeps
+    /// the link-time base. Read back from /proc/kallsyms' _text by the init.
+    @Test func kaslrMovesTheKernelsVirtualBase() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = dir.file("bzImage"), root = dir.file("initramfs")
+        #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "-o", image]).status == 0)
+        let script = """
+            set -e
+            mkdir -p \(root)/bin \(root)/proc
+            cp /bin/busybox \(root)/bin/busybox
+            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox grep " _text$" /proc/kallsyms\\n/bin/busybox echo \(Self.marker)\\n/bin/busybox poweroff -f\\n' > \(root)/init
+            chmod +x \(root)/init
+            cd \(root) && find . | cpio -o -H newc --quiet > \(dir.file("kallsyms.cpio"))
+            """
+        #expect(try shell(script) == 0)
+        func textAddress(_ options: String) throws -> UInt64? {
+            let log = dir.file("serial.log")
+            _ = try shell("timeout 120 qemu-system-x86_64 -m 1G -nographic -no-reboot -kernel \(image) "
+                + "-initrd \(dir.file("kallsyms.cpio")) -append 'console=ttyS0 panic=-1 rdinit=/init \(options)' "
+                + "> \(log) 2>&1 < /dev/null")
+            let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+            #expect(console.contains(Self.marker), "init was not reached (\(options)):\n\(console.suffix(2000))")
+            let line = console.split(whereSeparator: \.isNewline).first { $0.hasSuffix(" T _text") }
+            return line.flatMap { UInt64($0.prefix { $0 != " " }, radix: 16) }
+        }
+        let linked: UInt64 = 0xFFFF_FFFF_8100_0000
+        #expect(try textAddress("nokaslr") == linked)
+        let randomised = [try textAddress(""), try textAddress("")].compactMap { $0 }
+        #expect(randomised.count == 2)
+        for base in randomised {
+            #expect(base >= linked && base < 0xFFFF_FFFF_C000_0000 && base % 0x20_0000 == 0, "\(String(base, radix: 16))")
+        }
+        // A slot among ~480: both boots on the link-time base would mean no randomisation.
+        #expect(randomised.contains { $0 != linked }, "\(randomised.map { String($0, radix: 16) })")
+    }
+
     /// GRUB's `linux` on BIOS (a grub-mkrescue ISO) enters through startup_32 with GRUB's own boot_params.
     @Test func debian61BootsThroughGrubLinux() throws {
         let kernel = try Fixtures.kernel("6.1")
