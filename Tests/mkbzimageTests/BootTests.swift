@@ -88,6 +88,21 @@ import TestSupport
         #expect(randomised.contains { $0 != linked }, "\(randomised.map { String($0, radix: 16) })")
     }
 
+    /// Debian's 6.12 vmlinux has no .rela.* left; with the relocation table taken from its own vmlinuz (as the
+    /// build tree's vmlinux.relocs would give it) our image boots it too, KASLR included.
+    @Test func debian612BootsWithATableFromItsVmlinuz() throws {
+        let kernel = try Fixtures.kernel("6.12")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let table = dir.file("vmlinux.relocs"), image = dir.file("bzImage")
+        #expect(try CommandRunner.run(["extract", kernel.vmlinuz, "--relocs", table]).status == 0)
+        let built = try CommandRunner.run(["--compress=lz4", kernel.vmlinux, "--relocs", table, "-o", image])
+        #expect(built.status == 0, "\(built.stderr)")
+        let console = try Self.boot(image, initramfs: try Self.initramfs(in: dir), dir: dir)
+        #expect(console.contains("Linux version 6.12."), "the kernel did not start:\n\(console.suffix(2000))")
+        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(2000))")
+    }
+
     /// GRUB's `linux` on BIOS (a grub-mkrescue ISO) enters through startup_32 with GRUB's own boot_params.
     @Test func debian61BootsThroughGrubLinux() throws {
         let kernel = try Fixtures.kernel("6.1")
