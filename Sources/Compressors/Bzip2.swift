@@ -9,12 +9,12 @@ import CBzip2
 enum Bzip2 {
     static func compress(_ input: UnsafeRawBufferPointer, level: Int, threads: Int) throws(CompressionError) -> [UInt8] {
         let starts = blockStarts(input, level: level)
-        let streams = try parallelMap(count: starts.count, threads: threads) { (index) throws(CompressionError) -> [UInt8] in
+        var streams = try parallelMap(count: starts.count, threads: threads) { (index) throws(CompressionError) -> [UInt8] in
             let end = index + 1 < starts.count ? starts[index + 1] : input.count
             return try compressStream(UnsafeRawBufferPointer(rebasing: input[starts[index]..<end]), level: level)
         }
         if streams.count == 1 { return streams[0] }
-        return try splice(streams, level: level)
+        return try splice(&streams, level: level)
     }
 
     /// One complete bzip2 stream through libbz2.
@@ -59,13 +59,16 @@ enum Bzip2 {
     static let blockMagic: UInt64 = 0x3141_5926_5359
     static let endMagic: UInt64 = 0x1772_4538_5090
 
-    /// Joins single-block streams into one stream: header, every block's bits, end marker, combined CRC.
-    static func splice(_ streams: [[UInt8]], level: Int) throws(CompressionError) -> [UInt8] {
+    /// Joins single-block streams into one stream: header, every block's bits, end marker, combined CRC. Each
+    /// stream is emptied once spliced, so the blocks and the output never both hold the whole payload.
+    static func splice(_ streams: inout [[UInt8]], level: Int) throws(CompressionError) -> [UInt8] {
         var writer = BitWriter()
         writer.bytes.reserveCapacity(streams.reduce(0) { $0 + $1.count })
         for byte in Array("BZh".utf8) + [UInt8(ascii: "0") + UInt8(level)] { writer.write(UInt64(byte), bits: 8) }
         var combined: UInt32 = 0
-        for stream in streams {
+        for index in streams.indices {
+            let stream = streams[index]
+            streams[index] = []
             let bits = BitReader(stream)
             guard stream.count >= 14, bits.read(at: 32, bits: 48) == blockMagic else {
                 throw .library(.bzip2, "a block stream is not one block")

@@ -9,7 +9,7 @@ enum LZ4 {
 
     static func compress(_ input: UnsafeRawBufferPointer, level: Int, threads: Int) throws(CompressionError) -> [UInt8] {
         let blocks = (input.count + blockSize - 1) / blockSize
-        let compressed = try parallelMap(count: blocks, threads: threads) { (index) throws(CompressionError) -> [UInt8] in
+        var compressed = try parallelMap(count: blocks, threads: threads) { (index) throws(CompressionError) -> [UInt8] in
             let start = index * blockSize
             let source = UnsafeRawBufferPointer(rebasing: input[start..<min(start + blockSize, input.count)])
             let bound = Int(LZ4_compressBound(Int32(source.count)))
@@ -26,9 +26,11 @@ enum LZ4 {
         var out = [UInt8]()
         out.reserveCapacity(4 + compressed.reduce(0) { $0 + 4 + $1.count })
         out.appendLittleEndian(magic)
-        for block in compressed {
-            out.appendLittleEndian(UInt32(block.count))
-            out += block
+        // Each block is released once copied, so the blocks and the output never both hold the whole payload.
+        for index in compressed.indices {
+            out.appendLittleEndian(UInt32(compressed[index].count))
+            out += compressed[index]
+            compressed[index] = []
         }
         return out
     }

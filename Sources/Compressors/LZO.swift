@@ -35,7 +35,7 @@ enum LZO {
         try initialize()
         let blocks = (input.count + blockSize - 1) / blockSize
         let workMemory = Int(clzo_1x_999_mem_compress())
-        let encoded = try parallelMap(count: blocks, threads: threads) { (index) throws(CompressionError) -> [UInt8] in
+        var encoded = try parallelMap(count: blocks, threads: threads) { (index) throws(CompressionError) -> [UInt8] in
             let start = index * blockSize
             let source = UnsafeRawBufferPointer(rebasing: input[start..<min(start + blockSize, input.count)])
             let src = source.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -68,7 +68,10 @@ enum LZO {
         }
         var out = header(level: level)
         out.reserveCapacity(out.count + encoded.reduce(0) { $0 + $1.count } + 4)
-        for block in encoded { out += block }
+        for index in encoded.indices {  // released once copied: blocks and output never both whole
+            out += encoded[index]
+            encoded[index] = []
+        }
         out.appendBigEndian(UInt32(0))
         return out
     }
