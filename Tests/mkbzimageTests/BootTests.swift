@@ -103,6 +103,21 @@ import TestSupport
         #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(2000))")
     }
 
+    /// OVMF's `-kernel` with an image that has no PE header: the firmware's legacy Linux loader enters the 32-bit
+    /// entry after ExitBootServices, with boot_params (e820, screen_info) of its own.
+    @Test func debian61BootsThroughOVMF() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = dir.file("bzImage"), log = dir.file("serial.log")
+        #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "-o", image]).status == 0)
+        _ = try shell("timeout 240 qemu-system-x86_64 -m 1G -bios /usr/share/ovmf/OVMF.fd -nographic -no-reboot "
+            + "-kernel \(image) -initrd \(try Self.initramfs(in: dir)) -append 'console=ttyS0 panic=-1 rdinit=/init' "
+            + "> \(log) 2>&1 < /dev/null")
+        let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        #expect(console.contains(Self.marker), "init was not reached through OVMF:\n\(console.suffix(2000))")
+    }
+
     /// GRUB's `linux` on BIOS (a grub-mkrescue ISO) enters through startup_32 with GRUB's own boot_params.
     @Test func debian61BootsThroughGrubLinux() throws {
         let kernel = try Fixtures.kernel("6.1")
