@@ -5,10 +5,9 @@ import Testing
 import TestSupport
 
 /// Decoding in place as at boot: the compressed payload sits at the init_size formula's extract offset inside
-/// the very buffer the output fills from its start. (xz is missing: its decoder reads input the output has
-/// already overwritten — an open bug; out of place it decodes correctly.)
+/// the very buffer the output fills from its start.
 @Suite struct InPlaceTests {
-    @Test(arguments: [Algorithm.lz4, .gzip, .bzip2, .lzma, .lzo, .zstd])
+    @Test(arguments: [Algorithm.lz4, .gzip, .bzip2, .lzma, .xz, .lzo, .zstd])
     func decodesInPlace(algorithm: Algorithm) throws {
         let content = try Fixtures.bytes(try Fixtures.kernel("6.1").payload)
         let payload = try content.withUnsafeBytes {
