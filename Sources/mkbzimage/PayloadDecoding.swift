@@ -39,8 +39,9 @@ enum PayloadDecoding {
             count = 0
             workspace.withUnsafeMutableBytes { workspace in
                 do throws(DecodeError) {
-                    let output = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<size])
-                    count = try format.decode(body, into: output, workspace: workspace)
+                    let output = UnsafeMutableRawBufferPointer(buffer).prefix(size)
+                    count = try format.decode(body, into: UnsafeMutableRawBufferPointer(rebasing: output),
+                                              workspace: workspace)
                 } catch {
                     failure = error
                 }
