@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "mkbzimage",
             dependencies: [
-                "ElfKit", "SetupHeader", "Compressors", "StubAsm", "BootImage",
+                "ElfKit", "SetupHeader", "Compressors", "StubAsm", "BootImage", "StubCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

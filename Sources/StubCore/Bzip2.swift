@@ -77,6 +77,7 @@ public enum Bzip2 {
             fillCRCTable(crcTable)
             var combined: UInt32 = 0
             while true {
+                reportProgress(bits.input, bits.position, output, written)
                 let high = try bits.read(24), low = try bits.read(24)
                 if high == 0x314159 && low == 0x265359 {
                     let stored = UInt32(try bits.read(32))
@@ -204,6 +205,7 @@ public enum Bzip2 {
             }
 
             // Walk the chain and undo RLE1 (4 equal bytes, then a count of more) into the output, with the CRC.
+            reportProgress(bits.input, bits.position, output, written)
             let out = output.baseAddress
             var crc: UInt32 = 0xFFFF_FFFF
             var o = written

@@ -49,6 +49,7 @@ public enum Inflate {
         var o = 0
         var last = false
         repeat {
+            reportProgress(input, bits.position, output, o)
             last = try bits.read(1) == 1
             switch try bits.read(2) {
             case 0:  // stored
@@ -124,6 +125,7 @@ public enum Inflate {
         var o = start
         let out = output.baseAddress!
         while true {
+            reportProgress(bits.input, bits.position, output, o)
             let symbol = try decodeSymbol(&bits, literalTable, literalBits)
             if symbol < 256 {
                 guard o < output.count else { throw .outputOverflow }

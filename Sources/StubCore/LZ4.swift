@@ -37,6 +37,7 @@ public enum LZ4 {
         var i = 0, o = 0
         let src = input, dst = output
         while i < src.count {
+            reportProgress(src, i, dst, o)
             let token = src[i]
             i += 1
             var literals = Int(token >> 4)

@@ -189,6 +189,8 @@ struct LZMADecoder {
         var o = written
         defer { written = o }
         while o < limit || endMarker {
+            // A symbol reads all its input before it writes.
+            reportProgress(rc.input, rc.position, output, o)
             let posState = (o - dictionaryStart) & pbMask
             if rc.bit(probs + LZMA.isMatch + state << 4 + posState) == 0 {
                 // Literal: its coder is chosen by lp low position bits and lc high bits of the previous byte.
@@ -285,6 +287,7 @@ struct LZMADecoder {
         }
         // Leave the range decoder normalised, as the encoder's flush expects: then a finished stream's code is zero
         // and it has consumed exactly its bytes.
+        reportProgress(rc.input, rc.position, output, o)
         rc.normalize()
         guard !rc.overrun else { throw .truncated }
         return false

@@ -11,6 +11,7 @@ enum LZMA2 {
         var at = start
         var needDictionaryReset = true, needProperties = true
         while true {
+            reportProgress(input, at, decoder.output, decoder.written)
             guard at < input.count else { throw .truncated }
             let control = input[at]
             at += 1

@@ -49,6 +49,7 @@ public enum LZO {
 
         var written = 0
         while true {
+            reportProgress(input, reader.at, output, written)
             let length = Int(try reader.u32())
             if length == 0 { return written }
             let packed = Int(try reader.u32())
@@ -98,6 +99,7 @@ public enum LZO {
             state = count < 4 ? count : 4
         }
         while true {
+            reportProgress(src, i, dst, o)
             guard i < src.count else { throw .truncated }
             let t = Int(src[i])
             i += 1

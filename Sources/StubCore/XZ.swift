@@ -26,6 +26,8 @@ public enum XZ {
         for k in 0..<6 where input[k] != magic[k] { throw .badHeader }
         guard crc.checksum(input, 6, 8) == readLE32(input, 8) else { throw .checksum }
         guard input[6] == 0, input[7] & 0xF0 == 0 else { throw .badHeader }
+        // Kept rather than re-read for the footer: decoding in place, the output overwrites the stream header long
+        // before the footer is reached.
         let checkType = input[7]
         guard checkType == 0 || checkType == 1 else { throw .badHeader }  // none or CRC32 only, as the kernel
         let checkSize = checkType == 1 ? 4 : 0
@@ -137,7 +139,7 @@ public enum XZ {
         guard input.count - at >= 12 else { throw .truncated }
         guard crc.checksum(input, at + 4, at + 10) == readLE32(input, at) else { throw .checksum }
         guard (Int(readLE32(input, at + 4)) + 1) * 4 == at - indexStart else { throw .badHeader }
-        guard input[at + 8] == input[6], input[at + 9] == input[7], input[at + 10] == 0x59, input[at + 11] == 0x5A
+        guard input[at + 8] == 0, input[at + 9] == checkType, input[at + 10] == 0x59, input[at + 11] == 0x5A
         else { throw .badHeader }
         return decoder.written
     }

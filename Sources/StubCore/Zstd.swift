@@ -75,6 +75,7 @@ public enum Zstd {
             default:
                 throw .badHeader
             }
+            reportProgress(input, at, output, o)
             if last { break }
         }
         if declared >= 0 { guard o == declared else { throw .sizeMismatch } }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Compressors
 import ElfKit
 import SetupHeader
 
@@ -7,8 +6,9 @@ struct ExtractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
         abstract: "Take a bzImage's payload apart: the stripped vmlinux and the relocation table.",
-        discussion: "Decompresses the payload (any of the seven formats) and splits it where the ELF's own headers "
-            + "say it ends. Works on signed images. Without --vmlinux or --relocs, writes vmlinux.bin and vmlinux.relocs."
+        discussion: "Decompresses the payload (any of the seven formats) with the boot stub's own decoders and splits "
+            + "it where the ELF's own headers say it ends. Works on signed images. Without --vmlinux or --relocs, "
+            + "writes vmlinux.bin and vmlinux.relocs."
     )
 
     @Argument(help: "The bzImage.")
@@ -34,7 +34,7 @@ struct ExtractCommand: ParsableCommand {
         }
         let content: [UInt8]
         do {
-            (_, content) = try Payload.decompress(UnsafeRawBufferPointer(rebasing: file.bytes.buffer[range]))
+            content = try PayloadDecoding.decode(UnsafeRawBufferPointer(rebasing: file.bytes.buffer[range]))
         } catch {
             throw Failure(bzImage, error)
         }

@@ -4,33 +4,11 @@ import Testing
 import TestSupport
 
 @Suite struct XZTests {
-    enum Format { case xz, lzma }
-
-    /// Decodes into an output of `size` bytes followed by guard bytes, which must stay untouched.
-    static func decode(_ format: Format, _ payload: [UInt8], size: Int, guardBytes: Int = 64)
-        throws(DecodeError) -> [UInt8]
+    /// Decodes through the harness's guarded buffer: `.xz` or `.lzma` (LZMA-alone).
+    static func decode(_ format: PayloadFormat, _ payload: [UInt8], size: Int,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws(DecodeError) -> [UInt8]
     {
-        var output = [UInt8](repeating: 0xA5, count: size + guardBytes)
-        let workspaceSize = format == .xz ? XZ.workspaceSize : LZMAAlone.workspaceSize
-        var workspace = [UInt8](repeating: 0, count: workspaceSize)
-        var result: Result<Int, DecodeError> = .success(0)
-        payload.withUnsafeBytes { input in
-            output.withUnsafeMutableBytes { all in
-                workspace.withUnsafeMutableBytes { ws in
-                    let out = UnsafeMutableRawBufferPointer(rebasing: all.prefix(size))
-                    result = Result { () throws(DecodeError) in
-                        switch format {
-                        case .xz: return try XZ.decode(input, into: out, workspace: ws)
-                        case .lzma: return try LZMAAlone.decode(input, into: out, workspace: ws)
-                        }
-                    }
-                }
-            }
-        }
-        #expect(output[size...].allSatisfy { $0 == 0xA5 }, "wrote past the output buffer")
-        let written = try result.get()
-        #expect(written <= size)
-        return Array(output.prefix(written))
+        try DecoderHarness.decode(payload, as: format, size: size, sourceLocation: sourceLocation)
     }
 
     static func compress(_ data: [UInt8], _ command: String, in dir: TemporaryDirectory) throws -> [UInt8] {
@@ -173,44 +151,24 @@ import TestSupport
             + (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &noise) }
         let good = try Self.compress(data, "xz --check=crc32 --x86 --lzma2=preset=6 --block-size=20000", in: dir)
         #expect(try Self.decode(.xz, good, size: data.count) == data)
-        var generator = SeededGenerator(seed: 1234)
-        var rejected = 0, decodedWrong = 0
-        let rounds = 4_000
-        for round in 0..<rounds {
-            var bad = good
-            if round % 4 == 0 {
-                bad = Array(bad.prefix(Int.random(in: 0..<bad.count, using: &generator)))
-            } else {
-                for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                    let at = Int.random(in: 0..<bad.count, using: &generator)
-                    bad[at] ^= UInt8.random(in: 1...255, using: &generator)
-                }
-            }
-            do {
-                let out = try Self.decode(.xz, bad, size: data.count)
-                if out != data { decodedWrong += 1 }
-            } catch {
-                rejected += 1
-            }
-            // A short output: the guard bytes after it must stay untouched too.
+        let xz = DecoderHarness.fuzz(good, original: data, rounds: 4_000, seed: 1234) {
+            bad, round throws(DecodeError) in
+            // Sometimes a short output too: the guard bytes after it must stay untouched.
             if round % 8 == 1 { _ = try? Self.decode(.xz, bad, size: data.count / 2) }
+            return try Self.decode(.xz, bad, size: data.count)
         }
         // Nothing decodes to wrong bytes: the block CRC32s catch mutations of the data that still decode, the
         // header, index and footer CRC32s the rest.
-        #expect(decodedWrong == 0)
-        print("fuzz: \(rejected) of \(rounds) rejected")
-        // The same over .lzma: no traps, no overflow (it has no checksum, so wrong output is possible).
+        #expect(xz.decodedWrong == 0)
+        #expect(xz.truncationsRejected == xz.truncations)
+        print("xz fuzz: \(xz.rejected) of \(xz.rounds) rejected")
+        // The same over .lzma: no traps, no overflow (it has no checksum, so wrong output is possible), and the end
+        // marker is never reached early: every truncation is refused.
         let lzma = try Self.compress(data, "lzma -6", in: dir)
-        for round in 0..<2_000 {
-            var bad = lzma
-            if round % 4 == 0 {
-                bad = Array(bad.prefix(Int.random(in: 0..<bad.count, using: &generator)))
-            } else {
-                for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                    bad[Int.random(in: 0..<bad.count, using: &generator)] ^= UInt8.random(in: 1...255, using: &generator)
-                }
-            }
-            _ = try? Self.decode(.lzma, bad, size: data.count)
+        let tally = DecoderHarness.fuzz(lzma, original: data, rounds: 2_000, seed: 4321) {
+            bad, _ throws(DecodeError) in
+            try Self.decode(.lzma, bad, size: data.count)
         }
+        #expect(tally.truncations == 500 && tally.truncationsRejected == tally.truncations)
     }
 }

@@ -1,3 +1,4 @@
+import Compressors
 import Foundation
 import Testing
 import TestSupport
@@ -18,6 +19,52 @@ import TestSupport
         if series == "6.1" {
             let ours = try CommandRunner.run(["relocs", kernel.vmlinux, "-o", "-"])
             #expect(ours.stdout == relocs)
+        }
+    }
+
+    /// The 6.1 vmlinuz with its payload replaced (in place, payload_length patched), so extract can be run on
+    /// every format without compressing a whole kernel.
+    static func image(withPayload payload: [UInt8]) throws -> [UInt8] {
+        var image = try Fixtures.bytes(try Fixtures.kernel("6.1").vmlinuz)
+        let setupSize = (Int(image[0x1F1]) + 1) * 512, offset = Int(image.get(UInt32.self, at: 0x248))
+        precondition(payload.count <= Int(image.get(UInt32.self, at: 0x24C)))
+        image.replaceSubrange(setupSize + offset..<setupSize + offset + payload.count, with: payload)
+        image.put(UInt32(payload.count), at: 0x24C)
+        return image
+    }
+
+    /// extract decodes all seven formats with the stub's decoders: the tiny kernel's stripped ELF plus a table,
+    /// compressed by the C libraries, comes back split where the ELF ends.
+    @Test func extractDecodesEveryFormat() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let elf = try Fixtures.bytes(Fixtures.tinyVmlinuxObjcopy)
+        let relocs = syntheticKernelLikeData(count: 30_000, seed: 8) + [0, 0, 0, 0]
+        let content = elf + relocs
+        for algorithm in Algorithm.allCases {
+            let payload = try content.withUnsafeBytes { try Payload.compress($0, with: algorithm) }
+            let path = dir.file(algorithm.rawValue)
+            try Data(try Self.image(withPayload: payload)).write(to: URL(fileURLWithPath: path))
+            let result = try CommandRunner.run(["extract", path, "--vmlinux", dir.file("elf"),
+                                                "--relocs", dir.file("relocs")])
+            #expect(result.status == 0, "\(algorithm): \(result.stderr)")
+            #expect(try Fixtures.bytes(dir.file("elf")) == elf, "\(algorithm)")
+            #expect(try Fixtures.bytes(dir.file("relocs")) == relocs, "\(algorithm)")
+            guard algorithm.appendsSizeTrailer else { continue }  // gzip's ISIZE is checked by the decoder itself
+            // A size trailer one byte too large or too small is refused, naming the file and what went wrong.
+            let corrupt = "corrupt \(algorithm.rawValue) payload: "
+            for (delta, message) in [
+                (1, corrupt + "decoded to \(content.count) bytes, its size trailer says \(content.count + 1)"),
+                (-1, corrupt + "it decodes past the \(content.count - 1) bytes its size trailer declares"),
+            ] {
+                var wrong = payload
+                wrong.put(UInt32(content.count + delta), at: wrong.count - 4)
+                try Data(try Self.image(withPayload: wrong)).write(to: URL(fileURLWithPath: path))
+                let refused = try CommandRunner.run(["extract", path, "--vmlinux", dir.file("wrong")])
+                #expect(refused.status == 1 && refused.stderr == "mkbzimage: \(path): \(message)\n",
+                        "\(algorithm) \(delta)")
+                #expect(!FileManager.default.fileExists(atPath: dir.file("wrong")))
+            }
         }
     }
 
