@@ -30,7 +30,7 @@ import TestSupport
         return String(decoding: try Fixtures.bytes(log), as: UTF8.self)
     }
 
-    @Test(arguments: ["lz4", "gzip", "zstd", "bzip2", "lzma", "lzo"])
+    @Test(arguments: ["lz4", "gzip", "zstd", "bzip2", "lzma", "xz", "lzo"])
     func debian61BootsToInit(compression: String) throws {
         let kernel = try Fixtures.kernel("6.1")
         let dir = try TemporaryDirectory()
