@@ -34,7 +34,11 @@ import TestSupport
 
     @Test func usageErrorsExitWith2() throws {
         #expect(try CommandRunner.run(["strip"]).status == 2)
-        #expect(try CommandRunner.run(["frobnicate"]).status == 2)
+        #expect(try CommandRunner.run(["build"]).status == 2)
+        #expect(try CommandRunner.run(["--no-such-option", Fixtures.tinyVmlinux]).status == 2)
+        // build is the default command: a word that is no subcommand is a vmlinux to build.
+        let missing = try CommandRunner.run(["frobnicate", "-o", "/dev/null"])
+        #expect(missing.status == 1 && missing.stderr.hasPrefix("mkbzimage: frobnicate:"), "\(missing.stderr)")
         #expect(try CommandRunner.run(["relocs", Fixtures.tinyVmlinux, "--kernel-version", "banana"]).status == 2)
         let help = try CommandRunner.run(["--help"])
         #expect(help.status == 0 && String(decoding: help.stdout, as: UTF8.self).contains("relocs"))
