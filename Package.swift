@@ -46,6 +46,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "elf-info", dependencies: ["ElfKit"], path: "Examples/elf-info"),
+        // Host throughput of StubCore's decoders against the C libraries (scripts/bench-decoders).
+        .executableTarget(name: "bench-decoders", dependencies: ["StubCore", "Compressors"],
+                          path: "Benchmarks/DecoderThroughput"),
         // Locates the fixtures (Tests/Fixtures, the fetched Debian kernels) and runs the CLI for the tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ElfKitTests", dependencies: ["ElfKit", "TestSupport"]),

@@ -90,15 +90,15 @@ enum Bzip2 {
         return writer.bytes
     }
 
-    static func decompress(_ payload: UnsafeRawBufferPointer, size: Int) throws(CompressionError) -> [UInt8] {
-        try [UInt8].filling(capacity: size) { (out) throws(CompressionError) -> Int in
-            var length = UInt32(out.count)
-            let status = BZ2_bzBuffToBuffDecompress(out.baseAddress!.assumingMemoryBound(to: CChar.self), &length,
-                                                    UnsafeMutablePointer(mutating: payload.baseAddress?.assumingMemoryBound(to: CChar.self)),
-                                                    UInt32(payload.count), 0, 0)
-            guard status == BZ_OK else { throw .corrupt(.bzip2, "status \(status)") }
-            return Int(length)
-        }
+    static func decompress(_ payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer)
+        throws(CompressionError) -> Int
+    {
+        var length = UInt32(out.count)
+        let status = BZ2_bzBuffToBuffDecompress(out.baseAddress!.assumingMemoryBound(to: CChar.self), &length,
+                                                UnsafeMutablePointer(mutating: payload.baseAddress?.assumingMemoryBound(to: CChar.self)),
+                                                UInt32(payload.count), 0, 0)
+        guard status == BZ_OK else { throw .corrupt(.bzip2, "status \(status)") }
+        return Int(length)
     }
 }
 

@@ -22,15 +22,15 @@ enum Gzip {
         return out
     }
 
-    static func decompress(_ payload: UnsafeRawBufferPointer, size: Int) throws(CompressionError) -> [UInt8] {
+    static func decompress(_ payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer)
+        throws(CompressionError) -> Int
+    {
         guard let decompressor = libdeflate_alloc_decompressor() else { throw .library(.gzip, "out of memory") }
         defer { libdeflate_free_decompressor(decompressor) }
-        return try [UInt8].filling(capacity: size) { (out) throws(CompressionError) -> Int in
-            var actual = 0
-            let status = libdeflate_gzip_decompress(decompressor, payload.baseAddress, payload.count,
-                                                    out.baseAddress, out.count, &actual)
-            guard status == LIBDEFLATE_SUCCESS else { throw .corrupt(.gzip, "libdeflate status \(status.rawValue)") }
-            return actual
-        }
+        var actual = 0
+        let status = libdeflate_gzip_decompress(decompressor, payload.baseAddress, payload.count,
+                                                out.baseAddress, out.count, &actual)
+        guard status == LIBDEFLATE_SUCCESS else { throw .corrupt(.gzip, "libdeflate status \(status.rawValue)") }
+        return actual
     }
 }

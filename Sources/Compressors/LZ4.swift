@@ -35,27 +35,27 @@ enum LZ4 {
         return out
     }
 
-    static func decompress(_ payload: UnsafeRawBufferPointer, size: Int) throws(CompressionError) -> [UInt8] {
-        try [UInt8].filling(capacity: size) { (out) throws(CompressionError) -> Int in
-            guard payload.count >= 4,
-                  payload.loadUnaligned(as: UInt32.self) == magic.littleEndian else {
-                throw .corrupt(.lz4, "no legacy frame magic")
-            }
-            var at = 4, written = 0
-            while at < payload.count {
-                guard payload.count - at >= 4 else { throw .corrupt(.lz4, "truncated block size at \(at)") }
-                let length = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-                at += 4
-                guard length <= payload.count - at else { throw .corrupt(.lz4, "block at \(at - 4) runs past the end") }
-                let room = min(blockSize, size - written)
-                let n = LZ4_decompress_safe(
-                    (payload.baseAddress! + at).assumingMemoryBound(to: CChar.self),
-                    (out.baseAddress! + written).assumingMemoryBound(to: CChar.self), Int32(length), Int32(room))
-                guard n >= 0 else { throw .corrupt(.lz4, "bad block at \(at - 4)") }
-                written += Int(n)
-                at += length
-            }
-            return written
+    static func decompress(_ payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer)
+        throws(CompressionError) -> Int
+    {
+        guard payload.count >= 4,
+              payload.loadUnaligned(as: UInt32.self) == magic.littleEndian else {
+            throw .corrupt(.lz4, "no legacy frame magic")
         }
+        var at = 4, written = 0
+        while at < payload.count {
+            guard payload.count - at >= 4 else { throw .corrupt(.lz4, "truncated block size at \(at)") }
+            let length = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+            at += 4
+            guard length <= payload.count - at else { throw .corrupt(.lz4, "block at \(at - 4) runs past the end") }
+            let room = min(blockSize, out.count - written)
+            let n = LZ4_decompress_safe(
+                (payload.baseAddress! + at).assumingMemoryBound(to: CChar.self),
+                (out.baseAddress! + written).assumingMemoryBound(to: CChar.self), Int32(length), Int32(room))
+            guard n >= 0 else { throw .corrupt(.lz4, "bad block at \(at - 4)") }
+            written += Int(n)
+            at += length
+        }
+        return written
     }
 }

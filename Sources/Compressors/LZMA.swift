@@ -45,8 +45,10 @@ enum LZMA {
         }
     }
 
-    static func decompress(_ payload: UnsafeRawBufferPointer, size: Int, algorithm: Algorithm) throws(CompressionError)
-        -> [UInt8]
+    /// `out` should hold one byte more than expected: the decoder must have room to tell an overlong stream, and
+    /// to reach the end marker of an empty one.
+    static func decompress(_ payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
+                           algorithm: Algorithm) throws(CompressionError) -> Int
     {
         var stream = lzma_stream()
         let setup = algorithm == .xz
@@ -54,17 +56,13 @@ enum LZMA {
             : lzma_alone_decoder(&stream, UInt64.max)
         guard setup == LZMA_OK else { throw .library(algorithm, "decoder setup failed") }
         defer { lzma_end(&stream) }
-        // One spare byte: the decoder must have room to tell an overlong stream, and to reach the end marker
-        // of an empty one.
-        return try [UInt8].filling(capacity: size + 1) { (out) throws(CompressionError) -> Int in
-            stream.next_in = payload.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            stream.avail_in = payload.count
-            stream.next_out = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            stream.avail_out = out.count
-            let status = lzma_code(&stream, LZMA_FINISH)
-            guard status == LZMA_STREAM_END else { throw .corrupt(algorithm, "liblzma status \(status.rawValue)") }
-            return out.count - stream.avail_out
-        }
+        stream.next_in = payload.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        stream.avail_in = payload.count
+        stream.next_out = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        stream.avail_out = out.count
+        let status = lzma_code(&stream, LZMA_FINISH)
+        guard status == LZMA_STREAM_END else { throw .corrupt(algorithm, "liblzma status \(status.rawValue)") }
+        return out.count - stream.avail_out
     }
 }
 

@@ -76,7 +76,9 @@ enum LZO {
         return out
     }
 
-    static func decompress(_ payload: UnsafeRawBufferPointer, size: Int) throws(CompressionError) -> [UInt8] {
+    static func decompress(_ payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer)
+        throws(CompressionError) -> Int
+    {
         try initialize()
         let bytes = payload.bindMemory(to: UInt8.self)
         func be32(_ at: Int) throws(CompressionError) -> Int {
@@ -91,36 +93,34 @@ enum LZO {
         var at = 34 + nameLength + 4  // name, header checksum
         let checksums = (headerFlags & 0x1 != 0 ? 1 : 0) + (headerFlags & 0x100 != 0 ? 1 : 0)
         let compressedChecksums = (headerFlags & 0x2 != 0 ? 1 : 0) + (headerFlags & 0x200 != 0 ? 1 : 0)
-        return try [UInt8].filling(capacity: size) { (out) throws(CompressionError) -> Int in
-            var written = 0
-            while true {
-                let length = try be32(at)
-                if length == 0 { break }
-                let packed = try be32(at + 4)
-                at += 8
-                let dataChecksum = headerFlags & 0x1 != 0 ? UInt32(try be32(at)) : nil
-                at += 4 * checksums
-                if packed < length { at += 4 * compressedChecksums }
-                guard length <= out.count - written, packed <= bytes.count - at, packed <= length else {
-                    throw .corrupt(.lzo, "block at \(at) does not fit")
-                }
-                let target = out.baseAddress!.assumingMemoryBound(to: UInt8.self) + written
-                if packed == length {
-                    target.update(from: bytes.baseAddress! + at, count: length)
-                } else {
-                    var produced = lzo_uint(length)
-                    let status = lzo1x_decompress_safe(bytes.baseAddress! + at, lzo_uint(packed), target, &produced, nil)
-                    guard status == LZO_E_OK, Int(produced) == length else {
-                        throw .corrupt(.lzo, "block at \(at): status \(status)")
-                    }
-                }
-                if let dataChecksum, UInt32(lzo_adler32(1, target, lzo_uint(length))) != dataChecksum {
-                    throw .corrupt(.lzo, "adler32 mismatch in block at \(at)")
-                }
-                written += length
-                at += packed
+        var written = 0
+        while true {
+            let length = try be32(at)
+            if length == 0 { break }
+            let packed = try be32(at + 4)
+            at += 8
+            let dataChecksum = headerFlags & 0x1 != 0 ? UInt32(try be32(at)) : nil
+            at += 4 * checksums
+            if packed < length { at += 4 * compressedChecksums }
+            guard length <= out.count - written, packed <= bytes.count - at, packed <= length else {
+                throw .corrupt(.lzo, "block at \(at) does not fit")
             }
-            return written
+            let target = out.baseAddress!.assumingMemoryBound(to: UInt8.self) + written
+            if packed == length {
+                target.update(from: bytes.baseAddress! + at, count: length)
+            } else {
+                var produced = lzo_uint(length)
+                let status = lzo1x_decompress_safe(bytes.baseAddress! + at, lzo_uint(packed), target, &produced, nil)
+                guard status == LZO_E_OK, Int(produced) == length else {
+                    throw .corrupt(.lzo, "block at \(at): status \(status)")
+                }
+            }
+            if let dataChecksum, UInt32(lzo_adler32(1, target, lzo_uint(length))) != dataChecksum {
+                throw .corrupt(.lzo, "adler32 mismatch in block at \(at)")
+            }
+            written += length
+            at += packed
         }
+        return written
     }
 }

@@ -32,21 +32,32 @@ public enum Payload {
     public static func decompress(_ payload: UnsafeRawBufferPointer) throws(CompressionError) -> (Algorithm, [UInt8]) {
         guard let algorithm = Algorithm(detecting: payload) else { throw .notAPayload }
         guard let size = declaredSize(of: payload) else { throw .corrupt(algorithm, "shorter than its size trailer") }
-        let body = algorithm.appendsSizeTrailer ? UnsafeRawBufferPointer(rebasing: payload.dropLast(4)) : payload
-        let out: [UInt8]
-        switch algorithm {
-        case .gzip: out = try Gzip.decompress(body, size: size)
-        case .bzip2: out = try Bzip2.decompress(body, size: size)
-        case .lzma: out = try LZMA.decompress(body, size: size, algorithm: .lzma)
-        case .xz: out = try LZMA.decompress(body, size: size, algorithm: .xz)
-        case .lzo: out = try LZO.decompress(body, size: size)
-        case .lz4: out = try LZ4.decompress(body, size: size)
-        case .zstd: out = try Zstd.decompress(body, size: size)
+        // One spare byte: an overlong stream shows as more output than the trailer declares.
+        let out = try [UInt8].filling(capacity: size + 1) { (out) throws(CompressionError) -> Int in
+            try decompress(payload, as: algorithm, into: out)
         }
         guard out.count == size else {
             throw .corrupt(algorithm, "decompressed to \(out.count) bytes, the trailer says \(size)")
         }
         return (algorithm, out)
+    }
+
+    /// Decompresses a payload of `algorithm` through its C library into `out`; returns the bytes written. The
+    /// size trailer (all but gzip) is skipped, not checked.
+    public static func decompress(_ payload: UnsafeRawBufferPointer, as algorithm: Algorithm,
+                                  into out: UnsafeMutableRawBufferPointer) throws(CompressionError) -> Int
+    {
+        guard payload.count >= 4 else { throw .corrupt(algorithm, "shorter than its size trailer") }
+        let body = algorithm.appendsSizeTrailer ? UnsafeRawBufferPointer(rebasing: payload.dropLast(4)) : payload
+        switch algorithm {
+        case .gzip: return try Gzip.decompress(body, into: out)
+        case .bzip2: return try Bzip2.decompress(body, into: out)
+        case .lzma: return try LZMA.decompress(body, into: out, algorithm: .lzma)
+        case .xz: return try LZMA.decompress(body, into: out, algorithm: .xz)
+        case .lzo: return try LZO.decompress(body, into: out)
+        case .lz4: return try LZ4.decompress(body, into: out)
+        case .zstd: return try Zstd.decompress(body, into: out)
+        }
     }
 }
 

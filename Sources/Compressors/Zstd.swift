@@ -41,14 +41,14 @@ enum Zstd {
         }
     }
 
-    static func decompress(_ payload: UnsafeRawBufferPointer, size: Int) throws(CompressionError) -> [UInt8] {
-        try [UInt8].filling(capacity: size) { (out) throws(CompressionError) -> Int in
-            // The boot decoder reads only the first frame.
-            let frame = ZSTD_findFrameCompressedSize(payload.baseAddress, payload.count)
-            guard ZSTD_isError(frame) == 0 else { throw .corrupt(.zstd, String(cString: ZSTD_getErrorName(frame))) }
-            let n = ZSTD_decompress(out.baseAddress, out.count, payload.baseAddress, frame)
-            guard ZSTD_isError(n) == 0 else { throw .corrupt(.zstd, String(cString: ZSTD_getErrorName(n))) }
-            return n
-        }
+    static func decompress(_ payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer)
+        throws(CompressionError) -> Int
+    {
+        // The boot decoder reads only the first frame.
+        let frame = ZSTD_findFrameCompressedSize(payload.baseAddress, payload.count)
+        guard ZSTD_isError(frame) == 0 else { throw .corrupt(.zstd, String(cString: ZSTD_getErrorName(frame))) }
+        let n = ZSTD_decompress(out.baseAddress, out.count, payload.baseAddress, frame)
+        guard ZSTD_isError(n) == 0 else { throw .corrupt(.zstd, String(cString: ZSTD_getErrorName(n))) }
+        return n
     }
 }
