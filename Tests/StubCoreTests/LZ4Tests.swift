@@ -1,4 +1,5 @@
 import BootImage
+import Compressors
 import Foundation
 import StubCore
 import Testing
@@ -40,6 +41,44 @@ import TestSupport
         }
         #expect(status < 0)
         #expect(small.suffix(1 << 20).allSatisfy { $0 == 0 })
+    }
+
+    /// Inputs that reach every copy path: none or one byte, incompressible data (long literal runs), runs of one
+    /// byte across the 8 MiB block boundary (long matches ending at a block's very end), short repeating periods
+    /// (1 to 20 bytes: the overlapping copies), matches at the largest distance (65535), and a match right before
+    /// the end. Each frame from liblz4 (HC 9 and fast), decoded into an exact-size buffer with guard bytes.
+    @Test func edgeCases() throws {
+        var generator = SeededGenerator(seed: 7)
+        let random = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var cases: [(String, [UInt8])] = [
+            ("empty", []), ("one byte", [0x42]), ("incompressible", random),
+            ("zeros over two blocks", [UInt8](repeating: 0, count: (8 << 20) + 12345)),
+            ("distance 65535", Array(random.prefix(65535)) + Array(random.prefix(65535)) + [1, 2, 3]),
+            ("match at the end", Array(random.prefix(100)) + Array(random.prefix(100))),
+        ]
+        for period in 1...20 {
+            let pattern = Array(random.prefix(period))
+            cases.append(("period \(period)", (0..<(70_000 / period + 1)).flatMap { _ in pattern } + Array(random.prefix(9))))
+        }
+        for (name, input) in cases {
+            for level in [9, 1] {
+                let payload = try input.withUnsafeBytes { try Payload.compress($0, with: .lz4, options: .init(level: level)) }
+                let frame = Array(payload.dropLast(4))
+                let decoded = try DecoderHarness.decode(frame, size: input.count) { input, output, _ throws(DecodeError) in
+                    try LZ4.decodeLegacyFrame(input, into: output)
+                }
+                let same = decoded == input  // (not inside #expect: it would print both arrays)
+                #expect(same, "\(name), level \(level)")
+                // One byte less room is an error, not a write past the buffer.
+                if !input.isEmpty {
+                    #expect(throws: DecodeError.self, "\(name), level \(level)") {
+                        try DecoderHarness.decode(frame, size: input.count - 1) { input, output, _ throws(DecodeError) in
+                            try LZ4.decodeLegacyFrame(input, into: output)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test func truncationsAndBitFlipsNeverTrapNorOverflow() throws {
