@@ -1,6 +1,4 @@
 import ArgumentParser
-import ElfKit
-import SetupHeader
 
 struct ExtractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,32 +23,13 @@ struct ExtractCommand: ParsableCommand {
     }
 
     func run() throws {
-        let file: MappedFile
-        do { file = try MappedFile(path: bzImage) } catch { throw Failure(bzImage, error) }
-        let image = BzImage(image: file.bytes.buffer)
-        guard let range = image.payloadRange else {
-            let reason = image.findings.first { $0.severity == .error }?.message ?? "no payload (payload_offset/payload_length)"
-            throw Failure(bzImage, reason)
-        }
-        let content: [UInt8]
-        do {
-            content = try PayloadDecoding.decode(UnsafeRawBufferPointer(rebasing: file.bytes.buffer[range]))
-        } catch {
-            throw Failure(bzImage, error)
-        }
-        let elf: ELFFile
-        do { elf = try ELFFile(MappedFile(bytes: content)) } catch {
-            throw Failure(bzImage, "the payload does not start with a usable ELF: \(error)")
-        }
-        let split = elf.fileExtent
+        let payload = try ImagePayload(decoding: bzImage)
         let outputs = (vmlinux == nil && relocs == nil) ? ("vmlinux.bin", "vmlinux.relocs") : (vmlinux, relocs)
-        try content.withUnsafeBytes { bytes in
-            if let path = outputs.0 {
-                try OutputFile.write(path, replacing: [bzImage]) { try $0.write(UnsafeRawBufferPointer(rebasing: bytes[..<split])) }
-            }
-            if let path = outputs.1 {
-                try OutputFile.write(path, replacing: [bzImage]) { try $0.write(UnsafeRawBufferPointer(rebasing: bytes[split...])) }
-            }
+        if let path = outputs.0 {
+            try OutputFile.write(path, replacing: [bzImage]) { sink in try payload.elf.withUnsafeBytes { try sink.write($0) } }
+        }
+        if let path = outputs.1 {
+            try OutputFile.write(path, replacing: [bzImage]) { sink in try payload.table.withUnsafeBytes { try sink.write($0) } }
         }
     }
 }

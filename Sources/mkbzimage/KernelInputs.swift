@@ -1,31 +1,81 @@
 import ArgumentParser
 import ElfKit
 
-/// Where the relocation table comes from: collected from vmlinux, or a file from the kernel's build tree.
+/// Where the relocation table comes from: collected from vmlinux, a file from the kernel's build tree, a bzImage of
+/// the same build, or none at all.
 struct RelocsSource: ParsableArguments {
     @Option(name: .customLong("relocs"), help: ArgumentHelp(
         "Use this relocation table (the build tree's arch/x86/boot/compressed/vmlinux.relocs).",
         valueName: "FILE"))
     var relocsFile: String?
 
+    @Option(name: .customLong("relocs-from"), help: ArgumentHelp(
+        "Take the relocation table from a bzImage of the same build (its kernel must be VMLINUX's).",
+        valueName: "BZIMAGE"))
+    var relocsImage: String?
+
+    @Flag(name: .customLong("no-relocs"), help: ArgumentHelp(
+        "Use an empty relocation table: the kernel can still be placed anywhere in physical memory, but its "
+            + "virtual address is never randomised."))
+    var noRelocs = false
+
     @Option(help: "Reproduce the relocs tool of this kernel release (default: from vmlinux's linux_banner).")
     var kernelVersion: String?
 
-    func validate() throws { try validateKernelVersion(kernelVersion) }
+    func validate() throws {
+        try validateKernelVersion(kernelVersion)
+        if [relocsFile != nil, relocsImage != nil, noRelocs].filter({ $0 }).count > 1 {
+            throw ValidationError("--relocs, --relocs-from and --no-relocs exclude each other")
+        }
+    }
 
-    /// The relocation table's bytes for `elf`.
-    func table(for elf: ELFFile, path: String) throws -> [UInt8] {
+    /// The relocation table's bytes for `elf`; `stripped` is `elf` as the payload holds it (a bzImage's kernel is
+    /// checked against it).
+    func table(for elf: ELFFile, stripped: StrippedELF, path: String) throws -> [UInt8] {
         if let relocsFile {
             let file: MappedFile
             do { file = try MappedFile(path: relocsFile) } catch { throw Failure(relocsFile, error) }
             let bytes = Array(file.bytes.buffer)
-            // A table is little-endian words that start with a zero word: at least "0, 0" (6.15+).
-            guard bytes.count >= 8, bytes.count % 4 == 0, bytes.prefix(4).allSatisfy({ $0 == 0 }) else {
+            guard Self.isTable(bytes) else {
                 throw Failure(relocsFile, "not a relocation table (expected little-endian u32 words starting with 0)")
             }
             return bytes
         }
+        if let relocsImage {
+            let payload = try ImagePayload(decoding: relocsImage)
+            guard Self.same(stripped, payload.elf) else {
+                throw Failure(relocsImage, "its kernel is not \(path) stripped (another build): its relocation "
+                              + "table would not fit")
+            }
+            let bytes = Array(payload.table)
+            guard Self.isTable(bytes) else { throw Failure(relocsImage, "its payload holds no relocation table after the kernel") }
+            return bytes
+        }
+        if noRelocs { return emptyTable(for: elf) }
         return try collectRelocations(elf, path: path, kernelVersion: kernelVersion)
+    }
+
+    /// A table is little-endian words that start with a zero word: at least "0, 0" (6.15+).
+    static func isTable(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 8 && bytes.count % 4 == 0 && bytes.prefix(4).allSatisfy { $0 == 0 }
+    }
+
+    /// Whether `stripped` is byte for byte `bytes`.
+    static func same(_ stripped: StrippedELF, _ bytes: ArraySlice<UInt8>) -> Bool {
+        guard stripped.size == bytes.count else { return false }
+        var at = bytes.startIndex, equal = true
+        stripped.forEachChunk { chunk in
+            guard equal else { return }
+            equal = bytes[at..<at + chunk.count].elementsEqual(chunk)
+            at += chunk.count
+        }
+        return equal
+    }
+
+    /// The table with no entries, in the layout of the kernel's relocs tool for this release.
+    func emptyTable(for elf: ELFFile) -> [UInt8] {
+        let rules = kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1
+        return [UInt8](repeating: 0, count: rules.hasInverseTable ? 12 : 8)
     }
 }
 
@@ -55,7 +105,7 @@ func uncompressedPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSou
 func kernelPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSource) throws -> (content: [UInt8], relocations: Int) {
     let stripped: StrippedELF
     do { stripped = try elf.stripped() } catch { throw Failure(vmlinux, error) }
-    let table = try relocs.table(for: elf, path: vmlinux)
+    let table = try relocs.table(for: elf, stripped: stripped, path: vmlinux)
     var bytes = [UInt8]()
     bytes.reserveCapacity(stripped.size + table.count)
     stripped.forEachChunk { bytes.append(contentsOf: $0) }

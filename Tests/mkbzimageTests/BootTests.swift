@@ -88,19 +88,29 @@ import TestSupport
         #expect(randomised.contains { $0 != linked }, "\(randomised.map { String($0, radix: 16) })")
     }
 
-    /// Debian's 6.12 vmlinux has no .rela.* left; with the relocation table taken from its own vmlinuz (as the
-    /// build tree's vmlinux.relocs would give it) our image boots it too, KASLR included.
+    /// Debian's 6.12 vmlinux has no .rela.* left; with the relocation table taken from its own vmlinuz
+    /// (`--relocs-from`, the same table as the build tree's vmlinux.relocs or `extract` give) our image boots it
+    /// too, KASLR included; with `--no-relocs` (no table) it boots at its link-time virtual address.
     @Test func debian612BootsWithATableFromItsVmlinuz() throws {
         let kernel = try Fixtures.kernel("6.12")
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let table = dir.file("vmlinux.relocs"), image = dir.file("bzImage")
-        #expect(try CommandRunner.run(["extract", kernel.vmlinuz, "--relocs", table]).status == 0)
-        let built = try CommandRunner.run(["--compress=lz4", kernel.vmlinux, "--relocs", table, "-o", image])
+        let built = try CommandRunner.run(["--compress=lz4", kernel.vmlinux, "--relocs-from", kernel.vmlinuz, "-o", image])
         #expect(built.status == 0, "\(built.stderr)")
-        let console = try Self.boot(image, initramfs: try Self.initramfs(in: dir), dir: dir)
+        #expect(try CommandRunner.run(["extract", kernel.vmlinuz, "--relocs", table]).status == 0)
+        let viaFile = try CommandRunner.run(["--compress=lz4", kernel.vmlinux, "--relocs", table, "-o", dir.file("b")])
+        #expect(viaFile.status == 0)
+        #expect(try Fixtures.bytes(image) == (try Fixtures.bytes(dir.file("b"))))
+        let initramfs = try Self.initramfs(in: dir)
+        let console = try Self.boot(image, initramfs: initramfs, dir: dir)
         #expect(console.contains("Linux version 6.12."), "the kernel did not start:\n\(console.suffix(2000))")
         #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(2000))")
+
+        let unrelocated = dir.file("norelocs")
+        #expect(try CommandRunner.run(["--compress=lz4", kernel.vmlinux, "--no-relocs", "-o", unrelocated]).status == 0)
+        let plain = try Self.boot(unrelocated, initramfs: initramfs, dir: dir)
+        #expect(plain.contains(Self.marker), "init was not reached without a table:\n\(plain.suffix(2000))")
     }
 
     /// OVMF's `-kernel` with an image that has no PE header: the firmware's legacy Linux loader enters the 32-bit

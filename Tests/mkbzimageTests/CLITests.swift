@@ -115,6 +115,23 @@ import TestSupport
         #expect(result.stderr.contains("--relocs-from BZIMAGE") && result.stderr.contains("vmlinux.relocs"))
     }
 
+    /// `--relocs-from` takes the table from a bzImage only if its kernel is this vmlinux (same build); the error
+    /// names the image. The three table sources exclude each other (a usage error).
+    @Test func relocsFromAnotherBuildIsRefused() throws {
+        let old = try Fixtures.kernel("6.1"), new = try Fixtures.kernel("6.12")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let output = dir.file("bzImage")
+        let result = try CommandRunner.run(["build", new.vmlinux, "--relocs-from", old.vmlinuz, "-o", output])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("mkbzimage: \(old.vmlinuz): ") && result.stderr.contains("another build"),
+                "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let both = try CommandRunner.run(["build", new.vmlinux, "--relocs-from", new.vmlinuz, "--no-relocs", "-o", output])
+        #expect(both.status == 2 && both.stderr.contains("exclude each other"), "\(both.stderr)")
+    }
+
     @Test func debian61OutputsMatchTheKernelBuiltPayload() throws {
         let kernel = try Fixtures.kernel("6.1")
         let dir = try TemporaryDirectory()
