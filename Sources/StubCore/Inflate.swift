@@ -16,7 +16,8 @@ public enum Inflate {
     static let stretchOvershoot = 2 + 258
     /// The fast loop needs this much output room past its limit...
     static let fastOutputMargin = stretchOvershoot + overshoot
-    /// ...and this much input past what its symbols take: the bit buffer's 8 bytes and a refill's 8-byte load.
+    /// ...and this much input past what its symbols take: the bits the buffer holds ahead and a refill's
+    /// 8-byte load (18 bytes at most).
     static let fastInputMargin = 32
     /// Output bytes between two progress reports in the fast loop (the in-place contract needs that much slack).
     static let reportInterval = 4096
@@ -273,7 +274,7 @@ public enum Inflate {
         }
     }
 
-    /// Copies a match 16 bytes at a time in 8-byte words, which may write up to `overshoot - 1` bytes past its
+    /// Copies a match in 8-byte words, 32 bytes a round, which may write up to `overshoot - 1` bytes past its
     /// end. A word copy is right when the distance is at least 8: each word's source is final before it is
     /// loaded. Distance 1 repeats a byte; 2 to 7 (common: 4-byte patterns) repeat with a period of the distance,
     /// so after a few bytes copied one by one the rest copies as words from a multiple of it that is 8 or more.
@@ -282,7 +283,7 @@ public enum Inflate {
         var to = target
         let end = target + length
         if distance >= 8 {
-            if length > 64 && distance >= length {
+            if length > 64 && distance >= length {  // long and apart: the library's copy
                 target.copyMemory(from: target - distance, byteCount: length)
                 return
             }
@@ -370,10 +371,11 @@ struct DeflateBits {
         count = input.count
     }
 
-    /// 57 or more bits, or all that are left; a byte at a time, never past the input.
+    /// 56 or more bits (and at most 63, as the fast loop's refill needs), or all that are left; a byte at a
+    /// time, never past the input.
     @inline(never)  // the header and careful paths only: kept out of line, small
     mutating func refill() {
-        while available <= 56 && position < count {
+        while available < 56 && position < count {
             buffer |= UInt64(base.load(fromByteOffset: position, as: UInt8.self)) << UInt64(available)
             position += 1
             available += 8
