@@ -67,10 +67,10 @@ public enum Inflate {
         guard workspace.count >= workspaceSize, let space = workspace.baseAddress else { throw .outputOverflow }
         guard input.baseAddress != nil else { throw .truncated }
         let entries = space.bindMemory(to: UInt32.self, capacity: workspaceSize / 4)
-        let tableEnd = entries + literalTableSize + distanceTableSize + codeLengthTableSize
+        let lengths = UnsafeMutableRawPointer(entries + literalTableSize + distanceTableSize + codeLengthTableSize)
         let tables = Tables(literal: entries, distance: entries + literalTableSize,
                             codeLength: entries + literalTableSize + distanceTableSize,
-                            lengths: UnsafeMutableRawPointer(tableEnd).bindMemory(to: UInt8.self, capacity: lengthsSize))
+                            lengths: lengths.bindMemory(to: UInt8.self, capacity: lengthsSize))
         var bits = DeflateBits(input)
         var o = 0
         var last = false

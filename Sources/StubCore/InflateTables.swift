@@ -56,13 +56,14 @@ extension Inflate {
         }
     }
 
-    /// Builds the table for the canonical code with `lengths[0 ..< count]` into `table` (`capacity` entries). Over-subscribed codes are invalid; incomplete ones only as zlib allows them: no code at all or a
-    /// single one-bit code (a block with one distance), whose gaps stay invalid entries.
+    /// Builds the table for the canonical code with `lengths[0 ..< count]` into `table` (`capacity` entries).
+    /// Over-subscribed codes are invalid; incomplete ones only as zlib allows them: no code at all or a single
+    /// one-bit code (a block with one distance), whose gap stays an invalid entry.
     static func build(_ table: UnsafeMutablePointer<UInt32>, capacity: Int, rootBits: Int, _ alphabet: Alphabet,
                       _ lengths: UnsafePointer<UInt8>, count: Int) throws(DecodeError)
     {
         var counts = InlineArray<16, Int>(repeating: 0)
-        for i in 0..<count { counts[Int(lengths[i])] += 1 }
+        for i in 0..<count { counts[Int(lengths[i] & 15)] &+= 1 }  // lengths are 0 to 15: the mask spares a check
         counts[0] = 0
         var left = 1, codes = 0
         for length in 1...15 {
@@ -70,57 +71,66 @@ extension Inflate {
             guard left >= 0 else { throw .badHeader }
             codes += counts[length]
         }
-        let rootSize = 1 << rootBits
         if left > 0 {
             guard codes == 0 || (codes == 1 && counts[1] == 1) else { throw .badHeader }
-            for i in 0..<rootSize { table[i] = 0 }
         }
         // The symbols in canonical order: by code length, then by symbol.
         var offsets = InlineArray<16, Int>(repeating: 0)
-        for length in 1..<15 { offsets[length + 1] = offsets[length] + counts[length] }
+        for length in 1..<15 { offsets[length + 1] = offsets[length] &+ counts[length] }
         var sorted = InlineArray<288, UInt16>(repeating: 0)
         for symbol in 0..<count where lengths[symbol] != 0 {
-            let length = Int(lengths[symbol])
-            sorted[offsets[length]] = UInt16(symbol)
-            offsets[length] += 1
+            let length = Int(lengths[symbol] & 15)
+            sorted[offsets[length]] = UInt16(truncatingIfNeeded: symbol)
+            offsets[length] &+= 1
         }
-        var code = 0, previousLength = 0
-        var subtablePrefix = -1, subtableStart = 0, subtableBits = 0, used = rootSize
-        for i in 0..<codes {
-            let symbol = Int(sorted[i]), length = Int(lengths[symbol])
-            code <<= length - previousLength
-            previousLength = length
-            let value = entry(alphabet, symbol, length: length)
-            if length <= rootBits {
-                fill(table, from: reversed(code, length), step: 1 << length, below: rootSize, value)
-            } else {
-                let prefix = reversed(code >> (length - rootBits), rootBits)
+        // Codes up to the root's length: each is placed once in a table the size of its own code space, which
+        // doubles (copying itself: the shorter codes repeat) on the way to the root's size. Gaps stay the first
+        // entry's 0, no code.
+        var code = 0, i = 0
+        table[0] = 0
+        for length in 1...rootBits {
+            let half = 1 &<< (length &- 1)
+            for index in 0..<half { table[half &+ index] = table[index] }
+            while i < codes && Int(lengths[Int(sorted[i])]) == length {
+                table[reversed(code, length)] = entry(alphabet, Int(sorted[i]), length: length)
+                code &+= 1
+                i &+= 1
+            }
+            code &<<= 1
+        }
+        // Longer codes: in subtables the root entries of their first `rootBits` bits point to.
+        var subtablePrefix = -1, subtableStart = 0, subtableBits = 0, used = 1 &<< rootBits
+        for length in rootBits + 1...15 {
+            let low = length &- rootBits
+            while i < codes && Int(lengths[Int(sorted[i])]) == length {
+                let prefix = reversed(code &>> low, rootBits)
                 if prefix != subtablePrefix {
                     subtableBits = subtableDepth(counts, from: length, rootBits: rootBits)
-                    guard used + (1 << subtableBits) <= capacity else { throw .badHeader }
+                    guard used &+ (1 &<< subtableBits) <= capacity else { throw .badHeader }
                     table[prefix] = Entry.pointer(to: used, indexBits: subtableBits)
                     subtablePrefix = prefix
                     subtableStart = used
-                    used += 1 << subtableBits
+                    used &+= 1 &<< subtableBits
                 }
-                let low = length - rootBits
-                fill(table + subtableStart, from: reversed(code & ((1 << low) - 1), low), step: 1 << low,
-                     below: 1 << subtableBits, value)
-                counts[length] -= 1  // now the codes of this length still to place
+                fill(table + subtableStart, from: reversed(code & ((1 &<< low) &- 1), low), step: 1 &<< low,
+                     below: 1 &<< subtableBits, entry(alphabet, Int(sorted[i]), length: length))
+                counts[length] &-= 1  // now the codes of this length still to place
+                code &+= 1
+                i &+= 1
             }
-            code += 1
+            code &<<= 1
         }
     }
 
     /// The index bits of a subtable whose first code has `length` bits: the codes still to place come shortest
     /// first, so the subtable is full at the first depth where they cover it.
     static func subtableDepth(_ remaining: InlineArray<16, Int>, from length: Int, rootBits: Int) -> Int {
-        var bits = length - rootBits, room = 1 << bits
+        var bits = length &- rootBits, room = 1 &<< bits
         while true {
-            room -= remaining[rootBits + bits]
-            if room <= 0 || rootBits + bits == 15 { return bits }
-            bits += 1
-            room <<= 1
+            room &-= remaining[rootBits &+ bits]
+            if room <= 0 || rootBits &+ bits == 15 { return bits }
+            bits &+= 1
+            room &<<= 1
         }
     }
 
@@ -130,7 +140,7 @@ extension Inflate {
         var index = start
         while index < end {
             table[index] = value
-            index += step
+            index &+= step
         }
     }
 
@@ -141,7 +151,7 @@ extension Inflate {
         v = (v & 0x3333) << 2 | (v >> 2) & 0x3333
         v = (v & 0x0F0F) << 4 | (v >> 4) & 0x0F0F
         v = v << 8 | v >> 8
-        return Int(v >> (16 - length))
+        return Int(v &>> (16 &- length))
     }
 
     /// The entry for the input bits at the bottom of `bits`, following a subtable pointer.
