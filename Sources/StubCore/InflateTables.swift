@@ -1,6 +1,6 @@
 /// DEFLATE's Huffman lookup tables. A table is indexed by the next `rootBits` input bits (least significant first,
 /// as DEFLATE packs codes bit-reversed); codes longer than that continue in a subtable the root entry points to,
-/// indexed by the bits after the root's. Small roots keep the per-block build cheap (thousands of blocks).
+/// indexed by the bits after the root's. Small roots keep the build cheap: a kernel payload has hundreds of blocks.
 extension Inflate {
     static let literalRootBits = 11, distanceRootBits = 8, codeLengthRootBits = 7
 
