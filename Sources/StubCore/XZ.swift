@@ -5,8 +5,8 @@
 /// checked against the blocks (count, unpadded and uncompressed sizes, CRC32), the footer against the header.
 /// Heap-free: the LZMA probabilities and a CRC32 table live in the caller's workspace.
 public enum XZ {
-    /// The LZMA model plus a 256-entry CRC32 table.
-    public static let workspaceSize = 28268 + 1024
+    /// The LZMA model plus the CRC-32 tables (the first 256 entries serve the small checks, all eight the blocks').
+    public static let workspaceSize = 28268 + CRC32.tableSize
 
     /// Decodes the first .xz stream of `input` into `output`; returns the bytes written. `workspace` holds
     /// `workspaceSize` bytes, 4-byte aligned.
@@ -17,7 +17,8 @@ public enum XZ {
         guard workspace.count >= workspaceSize, let base = workspace.baseAddress, Int(bitPattern: base) & 3 == 0
         else { throw .outputOverflow }
         let model = UnsafeMutableRawBufferPointer(rebasing: workspace[0..<LZMA.workspaceSize])
-        let crc = CRCTable(UnsafeMutableRawBufferPointer(rebasing: workspace[LZMA.workspaceSize..<workspaceSize]))
+        let crcTables = UnsafeMutableRawBufferPointer(rebasing: workspace[LZMA.workspaceSize..<workspaceSize])
+        let crc = CRCTable(crcTables)
         var decoder = try LZMADecoder(workspace: model, output: output)
 
         // Stream header: magic, flags (0, check type), CRC32 of the flags.
@@ -106,7 +107,7 @@ public enum XZ {
             if bcj { BCJ.x86Decode(data, startOffset: bcjStart) }
             if checkSize == 4 {
                 guard input.count - at >= 4 else { throw .truncated }
-                guard crc.checksum(UnsafeRawBufferPointer(data), 0, data.count) == readLE32(input, at) else {
+                guard CRC32.zlib(UnsafeRawBufferPointer(data), table: crcTables) == readLE32(input, at) else {
                     throw .checksum
                 }
             }
