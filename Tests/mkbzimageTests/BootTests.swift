@@ -129,13 +129,14 @@ import TestSupport
     }
 
     /// GRUB's `linux` on BIOS (a grub-mkrescue ISO) enters through startup_32 with GRUB's own boot_params.
-    @Test func debian61BootsThroughGrubLinux() throws {
+    @Test(arguments: ["lz4", "gzip"])
+    func debian61BootsThroughGrubLinux(compression: String) throws {
         let kernel = try Fixtures.kernel("6.1")
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let iso = dir.file("iso")
         try FileManager.default.createDirectory(atPath: iso + "/boot/grub", withIntermediateDirectories: true)
-        #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "-o", iso + "/boot/bzImage"]).status == 0)
+        #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", compression, "-o", iso + "/boot/bzImage"]).status == 0)
         try FileManager.default.copyItem(atPath: try Self.initramfs(in: dir), toPath: iso + "/boot/init.cpio")
         let config = """
             serial --unit=0 --speed=115200
@@ -154,7 +155,7 @@ import TestSupport
         _ = try shell("timeout 180 qemu-system-x86_64 -m 1G -nographic -no-reboot -cdrom \(dir.file("grub.iso")) "
             + "-boot d > \(log) 2>&1 < /dev/null")
         let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
-        #expect(console.contains(Self.marker), "init was not reached through GRUB:\n\(console.suffix(2000))")
+        #expect(console.contains(Self.marker), "init was not reached through GRUB (\(compression)):\n\(console.suffix(2000))")
     }
 
     /// Boots an image that is expected to stop in our boot code: the serial console's text and the VGA text
