@@ -1,0 +1,196 @@
+/// The state that carries from block to block within a frame: the tables (for repeat modes) and repeat offsets.
+struct ZstdBlockDecoder {
+    /// The sequence decoding tables of literal lengths, match lengths and offsets, one after the other, one 8-byte
+    /// entry per state: the value's baseline (bits 0-31) and extra bits (32-39), the bits of the state update
+    /// (40-47) and the next state's baseline (48-63), which counts from `sequenceTables` (so one pointer serves all
+    /// three tables).
+    let sequenceTables: UnsafeMutablePointer<UInt64>
+    /// Where each table starts in `sequenceTables`, by kind (0 literal lengths, 1 offsets, 2 match lengths).
+    static let tableStart: InlineArray<3, Int> = [0, 1024, 512]
+    let fseScratch: UnsafeMutablePointer<UInt32>
+    let huffman: UnsafeMutablePointer<UInt16>
+    let streamScratch: UnsafeMutableRawPointer
+    let literals: UnsafeMutablePointer<UInt8>
+    /// Accuracy logs of the literal-length, offset and match-length tables; −1 until one is built.
+    var logs = InlineArray<3, Int>(repeating: -1)
+    var huffmanBits = 0
+    var repeats: InlineArray<3, Int> = [1, 4, 8]
+
+    init(_ workspace: UnsafeMutableRawPointer) {
+        sequenceTables = (workspace + Zstd.sequenceTables).bindMemory(to: UInt64.self, capacity: 1280)
+        fseScratch = (workspace + Zstd.fseScratch).bindMemory(to: UInt32.self, capacity: 512)
+        huffman = (workspace + Zstd.huffmanTable).bindMemory(to: UInt16.self, capacity: 2048)
+        streamScratch = workspace + Zstd.streamScratch
+        literals = (workspace + Zstd.literalsBuffer).bindMemory(to: UInt8.self, capacity: Zstd.maxBlockSize + Zstd.wildCopy)
+    }
+
+    /// Decodes one compressed block (§3.1.1.3) into `output` at `start`, writing no further than `limit`.
+    mutating func decodeBlock(_ block: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer, _ start: Int,
+                              _ limit: Int) throws(DecodeError) -> Int
+    {
+        let (literalCount, literalsEnd) = try decodeLiterals(block)
+        var at = literalsEnd
+
+        // Sequences section header.
+        guard at < block.count else { throw .truncated }
+        var sequences = Int(block[at])
+        at += 1
+        if sequences == 255 {
+            guard block.count - at >= 2 else { throw .truncated }
+            sequences = Int(block[at]) + Int(block[at + 1]) << 8 + 0x7F00
+            at += 2
+        } else if sequences >= 128 {
+            guard at < block.count else { throw .truncated }
+            sequences = (sequences - 128) << 8 + Int(block[at])
+            at += 1
+        }
+        if sequences == 0 {
+            guard literalCount <= limit - start else { throw .outputOverflow }
+            if literalCount > 0 { (output.baseAddress! + start).copyMemory(from: literals, byteCount: literalCount) }
+            return start + literalCount
+        }
+        guard at < block.count else { throw .truncated }
+        let modes = Int(block[at])
+        at += 1
+        guard modes & 3 == 0 else { throw .badHeader }
+        at += try buildTable(0, modes >> 6, UnsafeRawBufferPointer(rebasing: block[at...]))
+        at += try buildTable(1, modes >> 4 & 3, UnsafeRawBufferPointer(rebasing: block[at...]))
+        at += try buildTable(2, modes >> 2 & 3, UnsafeRawBufferPointer(rebasing: block[at...]))
+        let stream = UnsafeRawBufferPointer(rebasing: block[at...])
+        return try executeSequences(stream, sequences, literalCount, output.baseAddress!, start, limit)
+    }
+
+    /// Decodes the literals section into `literals`; returns the literal count and where the section ends.
+    mutating func decodeLiterals(_ block: UnsafeRawBufferPointer) throws(DecodeError) -> (count: Int, end: Int) {
+        guard block.count >= 1 else { throw .truncated }
+        let first = Int(block[0])
+        let literalsType = first & 3, sizeFormat = first >> 2 & 3
+        var at: Int
+        if literalsType < 2 {  // raw or RLE
+            var regenerated: Int
+            switch sizeFormat {
+            case 0, 2:
+                regenerated = first >> 3
+                at = 1
+            case 1:
+                guard block.count >= 2 else { throw .truncated }
+                regenerated = first >> 4 | Int(block[1]) << 4
+                at = 2
+            default:
+                guard block.count >= 3 else { throw .truncated }
+                regenerated = first >> 4 | Int(block[1]) << 4 | Int(block[2]) << 12
+                at = 3
+            }
+            guard regenerated <= Zstd.maxBlockSize else { throw .badHeader }
+            if literalsType == 0 {  // copied, so that wild copies may read past them
+                guard regenerated <= block.count - at else { throw .truncated }
+                if regenerated > 0 { literals.initialize(from: block.baseAddress!.assumingMemoryBound(to: UInt8.self) + at, count: regenerated) }
+                at += regenerated
+            } else {
+                guard at < block.count else { throw .truncated }
+                literals.initialize(repeating: block[at], count: regenerated)
+                at += 1
+            }
+            return (regenerated, at)
+        }
+        // Huffman-compressed, with a new tree or the previous one ("treeless").
+        var regenerated: Int, compressed: Int
+        switch sizeFormat {
+        case 0, 1:
+            guard block.count >= 3 else { throw .truncated }
+            let value = first | Int(block[1]) << 8 | Int(block[2]) << 16
+            regenerated = value >> 4 & 0x3FF
+            compressed = value >> 14 & 0x3FF
+            at = 3
+        case 2:
+            guard block.count >= 4 else { throw .truncated }
+            let value = first | Int(block[1]) << 8 | Int(block[2]) << 16 | Int(block[3]) << 24
+            regenerated = value >> 4 & 0x3FFF
+            compressed = value >> 18 & 0x3FFF
+            at = 4
+        default:
+            guard block.count >= 5 else { throw .truncated }
+            let value = first | Int(block[1]) << 8 | Int(block[2]) << 16 | Int(block[3]) << 24
+                | Int(block[4]) << 32
+            regenerated = value >> 4 & 0x3FFFF
+            compressed = value >> 22 & 0x3FFFF
+            at = 5
+        }
+        guard regenerated <= Zstd.maxBlockSize else { throw .badHeader }
+        guard compressed <= block.count - at else { throw .truncated }
+        var data = UnsafeRawBufferPointer(rebasing: block[at..<at + compressed])
+        if literalsType == 2 {
+            let tree = try ZstdHuffman.readTable(data, huffman, fseScratch, scratch: streamScratch)
+            huffmanBits = tree.maxBits
+            data = UnsafeRawBufferPointer(rebasing: data[tree.used...])
+        } else {
+            guard huffmanBits > 0 else { throw .badHeader }
+        }
+        try ZstdHuffman.decodeLiterals(data, fourStreams: sizeFormat != 0, huffman, huffmanBits, literals, regenerated,
+                                       scratch: streamScratch)
+        return (regenerated, at + compressed)
+    }
+
+    /// Sets up the decoding table of `kind` (0 literal lengths, 1 offsets, 2 match lengths) for `mode`
+    /// (predefined, RLE, FSE-compressed, repeat); returns the bytes of `source` its description takes.
+    mutating func buildTable(_ kind: Int, _ mode: Int, _ source: UnsafeRawBufferPointer) throws(DecodeError) -> Int {
+        let maxSymbol = kind == 0 ? 35 : kind == 1 ? 31 : 52
+        var counts = InlineArray<256, Int16>(repeating: 0)
+        var log = 0, used = 0
+        switch mode {
+        case 0:
+            var symbols = 0
+            switch kind {
+            case 0:
+                symbols = 36
+                for s in 0..<symbols { counts[s] = Zstd.literalLengthDefault[s] }
+            case 1:
+                symbols = 29
+                for s in 0..<symbols { counts[s] = Zstd.offsetDefault[s] }
+            default:
+                symbols = 53
+                for s in 0..<symbols { counts[s] = Zstd.matchLengthDefault[s] }
+            }
+            log = kind == 1 ? 5 : 6
+            try ZstdFSE.build(fseScratch, &counts, symbols, log)
+        case 1:  // one symbol, no bits
+            guard source.count >= 1 else { throw .truncated }
+            let symbol = Int(source[0])
+            guard symbol <= maxSymbol else { throw .badHeader }
+            fseScratch[0] = UInt32(symbol)
+            used = 1
+        case 2:
+            let description = try ZstdFSE.readCounts(source, &counts, maxLog: kind == 1 ? 8 : 9, maxSymbol: maxSymbol)
+            try ZstdFSE.build(fseScratch, &counts, description.symbols, description.log)
+            log = description.log
+            used = description.used
+        default:
+            guard logs[kind] >= 0 else { throw .badHeader }
+            return 0
+        }
+        expand(kind, log)
+        logs[kind] = log
+        return used
+    }
+
+    /// Turns the FSE table in `fseScratch` (symbol | bits << 8 | baseline << 16) into the sequence table of `kind`,
+    /// each symbol replaced by the baseline and extra bits of its value.
+    mutating func expand(_ kind: Int, _ log: Int) {
+        let start = Self.tableStart[kind], table = sequenceTables + start
+        for u in 0..<1 << log {
+            let entry = fseScratch[u], symbol = Int(entry & 0xFF)
+            let value: UInt64  // baseline | extra bits << 32
+            switch kind {
+            case 0:
+                let code = Zstd.literalLengthCodes[symbol]
+                value = UInt64(code & 0xFF_FFFF) | UInt64(code >> 24) << 32
+            case 1:  // offset code n: 2^n plus n bits
+                value = 1 << UInt64(symbol) | UInt64(symbol) << 32
+            default:
+                let code = Zstd.matchLengthCodes[symbol]
+                value = UInt64(code & 0xFF_FFFF) | UInt64(code >> 24) << 32
+            }
+            table[u] = value | UInt64(entry >> 8 & 0xFF) << 40 | UInt64(Int(entry >> 16) + start) << 48
+        }
+    }
+}

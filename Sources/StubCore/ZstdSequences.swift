@@ -1,0 +1,226 @@
+/// Decoding the sequences of a block and executing them (RFC 8878 §3.1.1.3.2, §3.1.1.4): copy each one's
+/// literals, then its match. Every sequence is checked against the literals left, the output written and the
+/// output's end before anything is copied; the copies themselves then run unchecked, 16 bytes at a time while the
+/// output's end is far enough away for them to overshoot.
+extension ZstdBlockDecoder {
+    mutating func executeSequences(_ stream: UnsafeRawBufferPointer, _ count: Int, _ literalCount: Int,
+                                   _ out: UnsafeMutableRawPointer, _ start: Int, _ limit: Int) throws(DecodeError) -> Int
+    {
+        var reader = try ZstdSequenceReader(stream, self)
+        var run = SequenceRun(out: out, at: start, limit: limit, literals: UnsafePointer(literals), count: literalCount)
+        var ahead = Lookahead(out: out, at: start)
+        for index in 0..<count + Lookahead.depth {
+            if index >= Lookahead.depth { try run.execute(ahead[index]) }  // the one pushed `depth` ago
+            if index < count { ahead.push(reader.next(last: index == count - 1), index) }
+        }
+        guard reader.bits.remaining == 0 else { throw .badHeader }
+        repeats = [reader.rep0, reader.rep1, reader.rep2]
+        return try run.finish()
+    }
+}
+
+/// Matches reach up to 128 MiB back, mostly out of the cache: each sequence is decoded `depth` sequences before
+/// it is executed, and its match prefetched meanwhile.
+struct Lookahead {
+    static let depth = 32
+    var ring = InlineArray<32, ZstdSequence>(repeating: ZstdSequence(literalLength: 0, matchLength: 0, offset: 0))
+    let out: UnsafeRawPointer
+    /// Where the sequences pushed so far will have brought the output (garbage if they are corrupt: prefetches
+    /// never fault).
+    var predicted: Int
+
+    init(out: UnsafeMutableRawPointer, at start: Int) {
+        self.out = UnsafeRawPointer(out)
+        predicted = start
+    }
+
+    /// The sequence pushed as number `index` (the last `depth` are kept).
+    subscript(index: Int) -> ZstdSequence { ring[index & (Self.depth - 1)] }
+
+    @inline(__always)
+    mutating func push(_ sequence: ZstdSequence, _ index: Int) {
+        predicted &+= sequence.literalLength
+        let match = out + (predicted &- sequence.offset)
+        prefetch(match, 0, 3, 1)
+        prefetch(match + 63, 0, 3, 1)  // a match of up to 64 bytes may straddle two cache lines
+        predicted &+= sequence.matchLength
+        ring[index & (Self.depth - 1)] = sequence
+    }
+}
+
+struct ZstdSequence {
+    var literalLength, matchLength, offset: Int
+}
+
+/// The three FSE states and the repeat offsets over the backward bitstream of a block's sequences.
+struct ZstdSequenceReader {
+    var bits: BackwardBits
+    let tables: UnsafePointer<UInt64>
+    var llState: Int, ofState: Int, mlState: Int
+    var rep0: Int, rep1: Int, rep2: Int
+
+    init(_ stream: UnsafeRawBufferPointer, _ decoder: ZstdBlockDecoder) throws(DecodeError) {
+        bits = try BackwardBits(stream, scratch: decoder.streamScratch)
+        tables = UnsafePointer(decoder.sequenceTables)
+        // Bits are read without checks: valid streams never need more than a refill guarantees, corrupt ones read
+        // garbage (never outside the stream), which the execution's checks or the stream's end catch.
+        llState = bits.read(decoder.logs[0]) + ZstdBlockDecoder.tableStart[0]
+        ofState = bits.read(decoder.logs[1]) + ZstdBlockDecoder.tableStart[1]
+        mlState = bits.read(decoder.logs[2]) + ZstdBlockDecoder.tableStart[2]
+        bits.refill()
+        rep0 = decoder.repeats[0]
+        rep1 = decoder.repeats[1]
+        rep2 = decoder.repeats[2]
+    }
+
+    /// Decodes the next sequence; the states advance unless it is the `last`.
+    @inline(__always)
+    mutating func next(last: Bool) -> ZstdSequence {
+        let ll = tables[llState], ml = tables[mlState], of = tables[ofState]
+        // Extra bits: offset, match length, literal length (at most 31 + 16 + 16, more than one refill holds).
+        let ofBits = Int(of >> 32 & 0xFF), mlBits = Int(ml >> 32 & 0xFF), llBits = Int(ll >> 32 & 0xFF)
+        let offsetValue = Int(of & 0xFFFF_FFFF) &+ bits.read(ofBits)
+        let matchLength = Int(ml & 0xFFFF_FFFF) &+ bits.read(mlBits)
+        if ofBits + mlBits + llBits > 30 { bits.refill() }
+        let literalLength = Int(ll & 0xFFFF_FFFF) &+ bits.read(llBits)
+
+        // Offset values 1-3 name repeat offsets, shifted by one when there are no literals (§3.1.1.5).
+        var offset: Int
+        if ofBits > 1 {
+            offset = offsetValue &- 3
+            rep2 = rep1
+            rep1 = rep0
+            rep0 = offset
+        } else {
+            let index = offsetValue - (literalLength == 0 ? 0 : 1)  // 0...3
+            if index == 0 {
+                offset = rep0
+            } else {
+                offset = index == 1 ? rep1 : index == 2 ? rep2 : rep0 &- 1
+                if index != 1 { rep2 = rep1 }
+                rep1 = rep0
+                rep0 = offset
+            }
+        }
+        if !last {  // the next states: literal length, match length, offset
+            llState = Int(ll >> 48) &+ bits.read(Int(ll >> 40 & 0xFF))
+            mlState = Int(ml >> 48) &+ bits.read(Int(ml >> 40 & 0xFF))
+            ofState = Int(of >> 48) &+ bits.read(Int(of >> 40 & 0xFF))
+            bits.refill()
+        }
+        return ZstdSequence(literalLength: literalLength, matchLength: matchLength, offset: offset)
+    }
+}
+
+/// Executing sequences into the output, with pointers: where the output and the literals are.
+struct SequenceRun {
+    let base: UnsafeMutableRawPointer
+    var out: UnsafeMutableRawPointer
+    /// Sequences ending at or before `fastEnd` take the fast, overshooting copies; the output ends `wildCopy`
+    /// bytes after it.
+    let fastEnd: UnsafeMutableRawPointer
+    var literals: UnsafePointer<UInt8>
+    let literalsEnd: UnsafePointer<UInt8>
+
+    init(out: UnsafeMutableRawPointer, at start: Int, limit: Int, literals: UnsafePointer<UInt8>, count: Int) {
+        base = out
+        self.out = out + start
+        fastEnd = out + limit - Zstd.wildCopy
+        self.literals = literals
+        literalsEnd = literals + count
+    }
+
+    @inline(__always)
+    mutating func execute(_ sequence: ZstdSequence) throws(DecodeError) {
+        let literalLength = sequence.literalLength, offset = sequence.offset, matchLength = sequence.matchLength
+        guard literalLength <= literalsEnd - literals else { throw .badHeader }
+        let match = out + literalLength
+        guard offset > 0, offset <= match - base else { throw .badOffset }
+        let matchEnd = match + matchLength
+        if matchEnd <= fastEnd {
+            ZstdBlockDecoder.copyLiteralsWild(out, literals, literalLength)
+            ZstdBlockDecoder.copyMatchWild(match, offset, matchLength)
+        } else {
+            guard matchLength <= fastEnd + Zstd.wildCopy - match else { throw .outputOverflow }
+            if literalLength > 0 { out.copyMemory(from: literals, byteCount: literalLength) }
+            ZstdBlockDecoder.copyMatch(match, offset, matchLength)
+        }
+        literals += literalLength
+        out = matchEnd
+    }
+
+    /// Copies the literals after the last sequence; returns the output's size.
+    func finish() throws(DecodeError) -> Int {
+        let rest = literalsEnd - literals
+        guard rest <= fastEnd + Zstd.wildCopy - out else { throw .outputOverflow }
+        if rest > 0 { out.copyMemory(from: literals, byteCount: rest) }
+        return out + rest - base
+    }
+}
+
+/// LLVM's prefetch intrinsic (read, keep in all cache levels, data): a hint, it never faults; under emulation
+/// it costs nothing.
+@_silgen_name("llvm.prefetch.p0")
+func prefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cache: Int32)
+
+extension ZstdBlockDecoder {
+    /// Copies `count` literals 16 bytes at a time: writes up to 15 bytes more, reads as many past `source + count`.
+    @inline(__always)
+    static func copyLiteralsWild(_ target: UnsafeMutableRawPointer, _ source: UnsafePointer<UInt8>, _ count: Int) {
+        copy16(target, source)
+        var at = 16
+        while at < count {
+            copy16(target + at, source + at)
+            at += 16
+        }
+    }
+
+    /// Copies a match of `count` bytes from `offset` back to `target`, in 16- or 8-byte chunks that each read only
+    /// bytes already written: writes up to 15 bytes more. Offsets below 8 first lay down 8 bytes one by one, after
+    /// which the pattern repeats at a distance of 8 or more (a multiple of the offset).
+    @inline(__always)
+    static func copyMatchWild(_ target: UnsafeMutableRawPointer, _ offset: Int, _ count: Int) {
+        var source = UnsafeRawPointer(target - offset)
+        if offset >= 16 {
+            var at = 0
+            repeat {
+                copy16(target + at, source + at)
+                at += 16
+            } while at < count
+            return
+        }
+        var at = 0
+        if offset < 8 {
+            for i in 0..<8 { target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            source = UnsafeRawPointer(target - spreadDistance[offset])
+            at = 8
+        }
+        while at < count {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: at, as: UInt64.self), toByteOffset: at,
+                              as: UInt64.self)
+            at += 8
+        }
+    }
+
+    /// For offsets 1...7: the smallest multiple of the offset that is at least 8.
+    static let spreadDistance: InlineArray<8, Int> = [8, 8, 8, 9, 8, 10, 12, 14]
+
+    @inline(__always)
+    static func copy16(_ target: UnsafeMutableRawPointer, _ source: UnsafeRawPointer) {
+        let low = source.loadUnaligned(as: UInt64.self), high = source.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        target.storeBytes(of: low, as: UInt64.self)
+        target.storeBytes(of: high, toByteOffset: 8, as: UInt64.self)
+    }
+
+    /// Copies a match of `count` bytes from `offset` back exactly, for the end of the output; overlapping matches
+    /// repeat their pattern, copied in doubling non-overlapping chunks.
+    static func copyMatch(_ target: UnsafeMutableRawPointer, _ offset: Int, _ count: Int) {
+        var at = 0, distance = offset
+        while at < count {
+            let n = min(distance, count - at)
+            (target + at).copyMemory(from: target + (at - distance), byteCount: n)
+            at += n
+            distance += distance
+        }
+    }
+}
