@@ -1,14 +1,16 @@
 /// Reads a zstd bitstream backwards (RFC 8878 §4.1.1 "Bitstream"): the last byte's highest set bit marks the end;
-/// bits are taken from there towards the first byte. A 64-bit container holds 8 bytes of the stream; `consumed`
-/// counts the bits taken from its top, and `refill` moves the container down by whole bytes, never below the
-/// stream's first byte: memory is read only inside the stream, whatever the bits say. Reads past the first byte
+/// bits are taken from there towards the first byte. 8 bytes of the stream are loaded at a time; `consumed` counts
+/// the bits taken from their top, and `container` holds them shifted left by that much, so the next bits are its
+/// top bits. `refill` moves the 8 bytes down by whole bytes, never below the stream's first byte: memory is read
+/// only inside the stream, whatever the bits say. Reads past the first byte
 /// yield garbage and drive `remaining` negative, which callers check at the end of a stream (exactly 0 left) or
 /// where a stream's end is the signal (Huffman weights).
 struct BackwardBits {
     /// 8 or more readable bytes: the stream itself, or a copy of a short stream in 8 bytes of scratch.
     let base: UnsafeRawPointer
-    /// Where the container's 8 bytes start: in [0, bytes - 8].
+    /// Where the 8 loaded bytes start: in [0, bytes - 8].
     var at: Int
+    /// The loaded bytes (little-endian) shifted left by `consumed`.
     var container: UInt64
     var consumed: Int
 
@@ -28,7 +30,7 @@ struct BackwardBits {
             at = 0
             consumed += (8 - stream.count) * 8
         }
-        container = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+        container = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self)) << UInt64(consumed)
     }
 
     // Wrapping arithmetic, no overflow checks: `consumed` grows by some dozen bits per read and refill, `at` stays
@@ -37,8 +39,8 @@ struct BackwardBits {
     /// Bits not yet read; negative once reads went past the stream's start.
     var remaining: Int { at &* 8 &+ 64 &- consumed }
 
-    /// Moves the container down so that at most 7 bits of it are consumed, or to the stream's start. Afterwards at
-    /// least 57 bits can be read, or all that are left.
+    /// Moves the 8 loaded bytes down so that at most 7 bits of them are consumed, or to the stream's start.
+    /// Afterwards at least 57 bits can be read, or all that are left.
     @inline(__always)
     mutating func refill() {
         let back = consumed >> 3
@@ -50,19 +52,19 @@ struct BackwardBits {
             at = 0
         }
         container = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            &<< UInt64(truncatingIfNeeded: consumed)
     }
 
     /// The next `n` bits (0...63) as a number; `n` must be available since the last refill to be meaningful.
     @inline(__always)
-    mutating func read(_ n: Int) -> Int {
-        let value = ((container &<< UInt64(truncatingIfNeeded: consumed)) &>> 1) &>> UInt64(truncatingIfNeeded: 63 - n)
+    mutating func read(_ n: Int) -> Int { read(n, inverse: 63 - n) }
+
+    /// `read(n)` with `inverse` = 63 − n precomputed (the sequence tables hold both).
+    @inline(__always)
+    mutating func read(_ n: Int, inverse: Int) -> Int {
+        let value = (container &>> 1) &>> UInt64(truncatingIfNeeded: inverse)
+        container &<<= UInt64(truncatingIfNeeded: n)
         consumed &+= n
         return Int(truncatingIfNeeded: value)
-    }
-
-    /// The next `n` bits (1...63) without consuming them.
-    @inline(__always)
-    func peek(_ n: Int) -> Int {
-        Int(truncatingIfNeeded: (container &<< UInt64(truncatingIfNeeded: consumed)) &>> UInt64(truncatingIfNeeded: 64 - n))
     }
 }

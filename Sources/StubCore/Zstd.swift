@@ -6,12 +6,12 @@ public enum Zstd {
     public static let magic: UInt32 = 0xFD2F_B528
     static let maxBlockSize = 128 << 10
 
-    // Workspace layout (bytes): the sequence decoding tables of literal lengths (2^9 8-byte entries), match
-    // lengths (2^9) and offsets (2^8); scratch for building FSE tables (2^9 4-byte entries, also the Huffman
-    // weights' table); the Huffman table (2^11 2-byte entries); 8 bytes for each of up to four short bitstreams;
+    // Workspace layout (bytes): the sequence decoding tables of literal lengths (2^9 16-byte entries), match
+    // lengths (2^9) and offsets (2^8); scratch for building FSE tables (2 KB, also the Huffman weights' table);
+    // the Huffman table (2^11 2-byte entries); 8 bytes for each of up to four short bitstreams; the repeat offsets;
     // the literals of a block, with room for wild copies to read past their end.
-    static let sequenceTables = 0, fseScratch = 10240
-    static let huffmanTable = 12288, streamScratch = 16384, literalsBuffer = 16416
+    static let sequenceTables = 0, fseScratch = 20480, huffmanTable = 22528, streamScratch = 26624
+    static let repeatOffsets = 26656, literalsBuffer = 26688
     public static let workspaceSize = literalsBuffer + maxBlockSize + wildCopy
 
     /// Fast copies move 16 bytes at a time and may write up to this many bytes past what they copy (never past the

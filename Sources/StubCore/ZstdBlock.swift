@@ -1,11 +1,10 @@
 /// The state that carries from block to block within a frame: the tables (for repeat modes) and repeat offsets.
 struct ZstdBlockDecoder {
-    /// The sequence decoding tables of literal lengths, match lengths and offsets, one after the other, one 8-byte
-    /// entry per state: the value's baseline (bits 0-31) and extra bits (32-39), the bits of the state update
-    /// (40-47) and the next state's baseline (48-63), which counts from `sequenceTables` (so one pointer serves all
-    /// three tables).
-    let sequenceTables: UnsafeMutablePointer<UInt64>
-    /// Where each table starts in `sequenceTables`, by kind (0 literal lengths, 1 offsets, 2 match lengths).
+    /// The sequence decoding tables of literal lengths, match lengths and offsets, one after the other, a 16-byte
+    /// `SequenceEntry` per state.
+    let sequenceTables: UnsafeMutableRawPointer
+    /// Where each table starts in `sequenceTables`, in entries, by kind (0 literal lengths, 1 offsets, 2 match
+    /// lengths).
     static let tableStart: InlineArray<3, Int> = [0, 1024, 512]
     let fseScratch: UnsafeMutablePointer<UInt32>
     let huffman: UnsafeMutablePointer<UInt16>
@@ -14,13 +13,18 @@ struct ZstdBlockDecoder {
     /// Accuracy logs of the literal-length, offset and match-length tables; −1 until one is built.
     var logs = InlineArray<3, Int>(repeating: -1)
     var huffmanBits = 0
-    var repeats: InlineArray<3, Int> = [1, 4, 8]
+    /// The repeat offsets (3 in the workspace), carried from block to block.
+    let repeatOffsets: UnsafeMutablePointer<Int>
 
     init(_ workspace: UnsafeMutableRawPointer) {
-        sequenceTables = (workspace + Zstd.sequenceTables).bindMemory(to: UInt64.self, capacity: 1280)
+        sequenceTables = workspace + Zstd.sequenceTables
         fseScratch = (workspace + Zstd.fseScratch).bindMemory(to: UInt32.self, capacity: 512)
         huffman = (workspace + Zstd.huffmanTable).bindMemory(to: UInt16.self, capacity: 2048)
         streamScratch = workspace + Zstd.streamScratch
+        repeatOffsets = (workspace + Zstd.repeatOffsets).bindMemory(to: Int.self, capacity: 3)
+        repeatOffsets[0] = 1
+        repeatOffsets[1] = 4
+        repeatOffsets[2] = 8
         literals = (workspace + Zstd.literalsBuffer).bindMemory(to: UInt8.self, capacity: Zstd.maxBlockSize + Zstd.wildCopy)
     }
 
@@ -136,10 +140,9 @@ struct ZstdBlockDecoder {
     mutating func buildTable(_ kind: Int, _ mode: Int, _ source: UnsafeRawBufferPointer) throws(DecodeError) -> Int {
         let maxSymbol = kind == 0 ? 35 : kind == 1 ? 31 : 52
         var counts = InlineArray<256, Int16>(repeating: 0)
-        var log = 0, used = 0
+        var symbols = 0, log = 0, used = 0
         switch mode {
         case 0:
-            var symbols = 0
             switch kind {
             case 0:
                 symbols = 36
@@ -152,45 +155,68 @@ struct ZstdBlockDecoder {
                 for s in 0..<symbols { counts[s] = Zstd.matchLengthDefault[s] }
             }
             log = kind == 1 ? 5 : 6
-            try ZstdFSE.build(fseScratch, &counts, symbols, log)
         case 1:  // one symbol, no bits
             guard source.count >= 1 else { throw .truncated }
             let symbol = Int(source[0])
             guard symbol <= maxSymbol else { throw .badHeader }
-            fseScratch[0] = UInt32(symbol)
+            counts[symbol] = 1
+            symbols = symbol + 1
             used = 1
         case 2:
             let description = try ZstdFSE.readCounts(source, &counts, maxLog: kind == 1 ? 8 : 9, maxSymbol: maxSymbol)
-            try ZstdFSE.build(fseScratch, &counts, description.symbols, description.log)
-            log = description.log
-            used = description.used
+            (symbols, log, used) = description
         default:
             guard logs[kind] >= 0 else { throw .badHeader }
             return 0
         }
-        expand(kind, log)
+        try buildSequenceTable(kind, &counts, symbols, log)
         logs[kind] = log
         return used
     }
 
-    /// Turns the FSE table in `fseScratch` (symbol | bits << 8 | baseline << 16) into the sequence table of `kind`,
-    /// each symbol replaced by the baseline and extra bits of its value.
-    mutating func expand(_ kind: Int, _ log: Int) {
-        let start = Self.tableStart[kind], table = sequenceTables + start
-        for u in 0..<1 << log {
-            let entry = fseScratch[u], symbol = Int(entry & 0xFF)
-            let value: UInt64  // baseline | extra bits << 32
-            switch kind {
-            case 0:
-                let code = Zstd.literalLengthCodes[symbol]
-                value = UInt64(code & 0xFF_FFFF) | UInt64(code >> 24) << 32
-            case 1:  // offset code n: 2^n plus n bits
-                value = 1 << UInt64(symbol) | UInt64(symbol) << 32
-            default:
-                let code = Zstd.matchLengthCodes[symbol]
-                value = UInt64(code & 0xFF_FFFF) | UInt64(code >> 24) << 32
+    /// Builds the sequence table of `kind` (see `sequenceTables`) for the normalized counts.
+    mutating func buildSequenceTable(_ kind: Int, _ counts: inout InlineArray<256, Int16>, _ symbols: Int,
+                                     _ log: Int) throws(DecodeError)
+    {
+        let cells = UnsafeMutableRawPointer(fseScratch).assumingMemoryBound(to: UInt8.self)
+        var next = try ZstdFSE.spread(cells, &counts, symbols, log)
+        // Each symbol's value: its baseline and extra bits.
+        var baselines = InlineArray<64, UInt32>(repeating: 0), extraBits = InlineArray<64, UInt8>(repeating: 0)
+        for s in 0..<symbols {
+            if kind == 1 {  // offset code n: 2^n plus n bits
+                baselines[s] = 1 << UInt32(s)
+                extraBits[s] = UInt8(s)
+            } else {
+                let code = kind == 0 ? Zstd.literalLengthCodes[s] : Zstd.matchLengthCodes[s]
+                baselines[s] = code & 0xFF_FFFF
+                extraBits[s] = UInt8(code >> 24)
             }
-            table[u] = value | UInt64(entry >> 8 & 0xFF) << 40 | UInt64(Int(entry >> 16) + start) << 48
         }
+        let start = Self.tableStart[kind]
+        for u in 0..<1 << log {
+            let s = Int(cells[u])
+            let (bits, baseline) = try ZstdFSE.state(&next, s, log)
+            SequenceEntry.store(sequenceTables + (start + u) * SequenceEntry.size, baseline: baselines[s],
+                                extraBits: Int(extraBits[s]), stateBits: bits, nextState: baseline + start)
+        }
+    }
+}
+
+/// A sequence decoding-table entry: the value's baseline and extra bits, the state update's bits and the next
+/// state's baseline (counted from `sequenceTables`, so one pointer serves all three tables). Each bit count is
+/// stored with 63 − itself, which the bit reader shifts by; the fields are loaded one by one.
+enum SequenceEntry {
+    static let size = 16
+    static let baseline = 0, nextState = 4, extraBits = 6, stateBits = 8  // each count followed by 63 − count
+
+    static func store(_ at: UnsafeMutableRawPointer, baseline value: UInt32, extraBits extra: Int, stateBits bits: Int,
+                      nextState next: Int)
+    {
+        at.storeBytes(of: value, toByteOffset: baseline, as: UInt32.self)
+        at.storeBytes(of: UInt16(next), toByteOffset: nextState, as: UInt16.self)
+        at.storeBytes(of: UInt8(extra), toByteOffset: extraBits, as: UInt8.self)
+        at.storeBytes(of: UInt8(63 - extra), toByteOffset: extraBits + 1, as: UInt8.self)
+        at.storeBytes(of: UInt8(bits), toByteOffset: stateBits, as: UInt8.self)
+        at.storeBytes(of: UInt8(63 - bits), toByteOffset: stateBits + 1, as: UInt8.self)
     }
 }

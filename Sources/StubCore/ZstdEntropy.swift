@@ -49,9 +49,23 @@ enum ZstdFSE {
     }
 
     /// Builds the decoding table of 2^log entries for normalized `counts[0 ..< symbols]` (which must sum to 2^log,
-    /// counting −1 as 1, as `readCounts` and the predefined distributions guarantee).
+    /// counting −1 as 1, as `readCounts` and the predefined distributions guarantee): `symbol | bits << 8 |
+    /// baseline << 16`. `cells`: 2^log bytes of scratch.
     static func build(_ table: UnsafeMutablePointer<UInt32>, _ counts: inout InlineArray<256, Int16>, _ symbols: Int,
-                      _ log: Int) throws(DecodeError)
+                      _ log: Int, cells: UnsafeMutablePointer<UInt8>) throws(DecodeError)
+    {
+        var next = try spread(cells, &counts, symbols, log)
+        for u in 0..<1 << log {
+            let s = Int(cells[u])
+            let (bits, baseline) = try state(&next, s, log)
+            table[u] = UInt32(s) | UInt32(bits) << 8 | UInt32(baseline) << 16
+        }
+    }
+
+    /// Spreads the symbols over `cells` (§4.1.1): symbols of probability "less than 1" at the end, the others
+    /// stepping through the rest. Returns each symbol's first state number (its count).
+    static func spread(_ cells: UnsafeMutablePointer<UInt8>, _ counts: inout InlineArray<256, Int16>, _ symbols: Int,
+                       _ log: Int) throws(DecodeError) -> InlineArray<256, UInt16>
     {
         let size = 1 << log
         var high = size - 1
@@ -60,7 +74,7 @@ enum ZstdFSE {
             let count = Int(counts[s])
             if count == -1 {
                 guard high >= 0 else { throw .badHeader }
-                table[high] = UInt32(s)
+                cells[high] = UInt8(s)
                 high -= 1
                 next[s] = 1
             } else if count > 0 {
@@ -73,21 +87,25 @@ enum ZstdFSE {
             let count = Int(counts[s])
             guard count > 0 else { continue }
             for _ in 0..<count {
-                table[position] = UInt32(s)
+                cells[position] = UInt8(s)
                 repeat { position = (position + step) & mask } while position > high
             }
         }
         guard position == 0 else { throw .badHeader }
-        for u in 0..<size {
-            let s = Int(table[u] & 0xFF)
-            let state = Int(next[s])
-            next[s] &+= 1
-            guard state > 0 else { throw .badHeader }
-            let width = log - (Int.bitWidth - 1 - state.leadingZeroBitCount)
-            guard width >= 0 else { throw .badHeader }
-            let baseline = (state << width) - size
-            table[u] = UInt32(s) | UInt32(width) << 8 | UInt32(truncatingIfNeeded: baseline) << 16
-        }
+        return next
+    }
+
+    /// The bits and baseline of the next state of symbol `s` (§4.1.1: states of a symbol in increasing order).
+    @inline(__always)
+    static func state(_ next: inout InlineArray<256, UInt16>, _ s: Int, _ log: Int) throws(DecodeError)
+        -> (bits: Int, baseline: Int)
+    {
+        let state = Int(next[s])
+        next[s] &+= 1
+        guard state > 0 else { throw .badHeader }
+        let bits = log - (Int.bitWidth - 1 - state.leadingZeroBitCount)
+        guard bits >= 0 else { throw .badHeader }
+        return (bits, (state << bits) - (1 << log))
     }
 }
 
@@ -121,7 +139,8 @@ struct ForwardBits {
 
 /// Huffman-coded literals (RFC 8878 §4.2). A table entry is `symbol << 8 | bits`; the table has 2^maxBits entries.
 enum ZstdHuffman {
-    /// Reads a Huffman tree description (§4.2.1) and builds `table`; returns (maxBits, bytes used).
+    /// Reads a Huffman tree description (§4.2.1) and builds `table`; returns (maxBits, bytes used). `weightTable`:
+    /// room for the weights' FSE table (64 entries) and 64 bytes after it; `scratch`: 8 bytes for a short stream.
     static func readTable(_ source: UnsafeRawBufferPointer, _ table: UnsafeMutablePointer<UInt16>,
                           _ weightTable: UnsafeMutablePointer<UInt32>, scratch: UnsafeMutableRawPointer)
         throws(DecodeError) -> (maxBits: Int, used: Int)
@@ -137,7 +156,8 @@ enum ZstdHuffman {
             let compressed = UnsafeRawBufferPointer(rebasing: source[1..<1 + header])
             var counts = InlineArray<256, Int16>(repeating: 0)
             let description = try ZstdFSE.readCounts(compressed, &counts, maxLog: 6, maxSymbol: 255)
-            try ZstdFSE.build(weightTable, &counts, description.symbols, description.log)
+            try ZstdFSE.build(weightTable, &counts, description.symbols, description.log,
+                              cells: UnsafeMutableRawPointer(weightTable + 64).assumingMemoryBound(to: UInt8.self))
             guard description.used < compressed.count else { throw .truncated }
             var bits = try BackwardBits(UnsafeRawBufferPointer(rebasing: compressed[description.used...]),
                                         scratch: scratch)
@@ -246,10 +266,10 @@ enum ZstdHuffman {
 
     /// The bulk of four streams, interleaved (independent work for the CPU) for as long as each stream has the
     /// bytes for `perRefill` more symbols (at most 7 bytes) before its container and each of the four outputs
-    /// (`segment` apart) has room for them among its first `count`; returns the symbols decoded per stream. The container is kept left-aligned with a marker bit below
-    /// its bits (as zstd's fast loop does), so that a stream is two registers: a refill finds how many bits were
-    /// consumed from the marker's position. The marker overwrites the container's lowest bit, which the 55 bits
-    /// read between refills never reach.
+    /// (`segment` apart) has room for them among its first `count`; returns the symbols decoded per stream. The
+    /// container is kept left-aligned with a marker bit below its bits (as zstd's fast loop does), so that a stream
+    /// is two registers: a refill finds how many bits were consumed from the marker's position. The marker
+    /// overwrites the container's lowest bit, which the 55 bits read between refills never reach.
     @inline(__always)
     static func bulk(_ s0: inout BackwardBits, _ s1: inout BackwardBits, _ s2: inout BackwardBits,
                      _ s3: inout BackwardBits, _ table: UnsafePointer<UInt16>, _ maxBits: Int,
@@ -298,8 +318,8 @@ enum ZstdHuffman {
 
     @inline(__always)
     static func symbol(_ bits: inout BackwardBits, _ table: UnsafePointer<UInt16>, _ shift: Int) -> UInt8 {
-        let entry = table[Int(truncatingIfNeeded: (bits.container &<< UInt64(truncatingIfNeeded: bits.consumed))
-            &>> UInt64(truncatingIfNeeded: shift))]
+        let entry = table[Int(truncatingIfNeeded: bits.container &>> UInt64(truncatingIfNeeded: shift))]
+        bits.container &<<= UInt64(truncatingIfNeeded: entry & 0xFF)
         bits.consumed &+= Int(entry & 0xFF)
         return UInt8(truncatingIfNeeded: entry >> 8)
     }

@@ -9,29 +9,28 @@ extension ZstdBlockDecoder {
         var reader = try ZstdSequenceReader(stream, self)
         var run = SequenceRun(out: out, at: start, limit: limit, literals: UnsafePointer(literals), count: literalCount)
         var ahead = Lookahead(out: out, at: start)
-        for index in 0..<count + Lookahead.depth {
+        var index = 0
+        while index < count + Lookahead.depth {
             if index >= Lookahead.depth { try run.execute(ahead[index]) }  // the one pushed `depth` ago
             if index < count { ahead.push(reader.next(last: index == count - 1), index) }
+            index &+= 1
         }
         guard reader.bits.remaining == 0 else { throw .badHeader }
-        repeats = [reader.rep0, reader.rep1, reader.rep2]
         return try run.finish()
     }
 }
 
 /// Matches reach up to 128 MiB back, mostly out of the cache: each sequence is decoded `depth` sequences before
-/// it is executed, and its match prefetched meanwhile.
+/// it is executed, its match prefetched meanwhile.
 struct Lookahead {
     static let depth = 32
     var ring = InlineArray<32, ZstdSequence>(repeating: ZstdSequence(literalLength: 0, matchLength: 0, offset: 0))
-    let out: UnsafeRawPointer
-    /// Where the sequences pushed so far will have brought the output (garbage if they are corrupt: prefetches
-    /// never fault).
-    var predicted: Int
+    /// The address the sequences pushed so far will have brought the output to (garbage if they are corrupt:
+    /// prefetches never fault).
+    var predicted: UInt
 
     init(out: UnsafeMutableRawPointer, at start: Int) {
-        self.out = UnsafeRawPointer(out)
-        predicted = start
+        predicted = UInt(bitPattern: out + start)
     }
 
     /// The sequence pushed as number `index` (the last `depth` are kept).
@@ -39,11 +38,12 @@ struct Lookahead {
 
     @inline(__always)
     mutating func push(_ sequence: ZstdSequence, _ index: Int) {
-        predicted &+= sequence.literalLength
-        let match = out + (predicted &- sequence.offset)
-        prefetch(match, 0, 3, 1)
-        prefetch(match + 63, 0, 3, 1)  // a match of up to 64 bytes may straddle two cache lines
-        predicted &+= sequence.matchLength
+        predicted &+= UInt(bitPattern: sequence.literalLength)
+        if let match = UnsafeRawPointer(bitPattern: predicted &- UInt(bitPattern: sequence.offset)) {
+            prefetch(match, 0, 3, 1)
+            prefetch(match + 63, 0, 3, 1)  // a match of up to 64 bytes may straddle two cache lines
+        }
+        predicted &+= UInt(bitPattern: sequence.matchLength)
         ring[index & (Self.depth - 1)] = sequence
     }
 }
@@ -55,57 +55,79 @@ struct ZstdSequence {
 /// The three FSE states and the repeat offsets over the backward bitstream of a block's sequences.
 struct ZstdSequenceReader {
     var bits: BackwardBits
-    let tables: UnsafePointer<UInt64>
+    let tables: UnsafeRawPointer
     var llState: Int, ofState: Int, mlState: Int
-    var rep0: Int, rep1: Int, rep2: Int
+    /// The three repeat offsets, in the workspace: they change rarely enough that registers serve the states better.
+    var repeats: UnsafeMutablePointer<Int> { inWorkspace(Zstd.repeatOffsets) }
+
+    /// What lies at `offset` in the workspace, addressed from `tables` (at its start) to spare a register.
+    func inWorkspace<T>(_ offset: Int) -> UnsafeMutablePointer<T> {
+        (UnsafeMutableRawPointer(mutating: tables) + (offset - Zstd.sequenceTables)).assumingMemoryBound(to: T.self)
+    }
 
     init(_ stream: UnsafeRawBufferPointer, _ decoder: ZstdBlockDecoder) throws(DecodeError) {
         bits = try BackwardBits(stream, scratch: decoder.streamScratch)
-        tables = UnsafePointer(decoder.sequenceTables)
+        tables = UnsafeRawPointer(decoder.sequenceTables)
         // Bits are read without checks: valid streams never need more than a refill guarantees, corrupt ones read
         // garbage (never outside the stream), which the execution's checks or the stream's end catch.
         llState = bits.read(decoder.logs[0]) + ZstdBlockDecoder.tableStart[0]
         ofState = bits.read(decoder.logs[1]) + ZstdBlockDecoder.tableStart[1]
         mlState = bits.read(decoder.logs[2]) + ZstdBlockDecoder.tableStart[2]
         bits.refill()
-        rep0 = decoder.repeats[0]
-        rep1 = decoder.repeats[1]
-        rep2 = decoder.repeats[2]
     }
+
+    /// The fields of a `SequenceEntry`, each loaded on its own (cheaper than shifting them out of one load).
+    struct Entry {
+        let at: UnsafeRawPointer
+        var baseline: Int { Int(at.load(fromByteOffset: SequenceEntry.baseline, as: UInt32.self)) }
+        var nextState: Int { Int(at.load(fromByteOffset: SequenceEntry.nextState, as: UInt16.self)) }
+        /// Bit counts with 63 − themselves.
+        var extraBits: (Int, Int) { count(SequenceEntry.extraBits) }
+        var stateBits: (Int, Int) { count(SequenceEntry.stateBits) }
+
+        @inline(__always)
+        func count(_ offset: Int) -> (Int, Int) {
+            (Int(at.load(fromByteOffset: offset, as: UInt8.self)), Int(at.load(fromByteOffset: offset + 1, as: UInt8.self)))
+        }
+    }
+
+    @inline(__always)
+    func entry(_ state: Int) -> Entry { Entry(at: tables + state &* SequenceEntry.size) }
 
     /// Decodes the next sequence; the states advance unless it is the `last`.
     @inline(__always)
     mutating func next(last: Bool) -> ZstdSequence {
-        let ll = tables[llState], ml = tables[mlState], of = tables[ofState]
+        let ll = entry(llState), ml = entry(mlState), of = entry(ofState)
         // Extra bits: offset, match length, literal length (at most 31 + 16 + 16, more than one refill holds).
-        let ofBits = Int(of >> 32 & 0xFF), mlBits = Int(ml >> 32 & 0xFF), llBits = Int(ll >> 32 & 0xFF)
-        let offsetValue = Int(of & 0xFFFF_FFFF) &+ bits.read(ofBits)
-        let matchLength = Int(ml & 0xFFFF_FFFF) &+ bits.read(mlBits)
-        if ofBits + mlBits + llBits > 30 { bits.refill() }
-        let literalLength = Int(ll & 0xFFFF_FFFF) &+ bits.read(llBits)
+        let ofBits = of.extraBits, mlBits = ml.extraBits, llBits = ll.extraBits
+        let offsetValue = of.baseline &+ bits.read(ofBits.0, inverse: ofBits.1)
+        let matchLength = ml.baseline &+ bits.read(mlBits.0, inverse: mlBits.1)
+        if ofBits.0 + mlBits.0 + llBits.0 > 30 { bits.refill() }
+        let literalLength = ll.baseline &+ bits.read(llBits.0, inverse: llBits.1)
 
         // Offset values 1-3 name repeat offsets, shifted by one when there are no literals (§3.1.1.5).
         var offset: Int
-        if ofBits > 1 {
+        if ofBits.0 > 1 {
             offset = offsetValue &- 3
-            rep2 = rep1
-            rep1 = rep0
-            rep0 = offset
+            repeats[2] = repeats[1]
+            repeats[1] = repeats[0]
+            repeats[0] = offset
         } else {
             let index = offsetValue - (literalLength == 0 ? 0 : 1)  // 0...3
             if index == 0 {
-                offset = rep0
+                offset = repeats[0]
             } else {
-                offset = index == 1 ? rep1 : index == 2 ? rep2 : rep0 &- 1
-                if index != 1 { rep2 = rep1 }
-                rep1 = rep0
-                rep0 = offset
+                offset = index == 3 ? repeats[0] &- 1 : repeats[index]
+                if index != 1 { repeats[2] = repeats[1] }
+                repeats[1] = repeats[0]
+                repeats[0] = offset
             }
         }
         if !last {  // the next states: literal length, match length, offset
-            llState = Int(ll >> 48) &+ bits.read(Int(ll >> 40 & 0xFF))
-            mlState = Int(ml >> 48) &+ bits.read(Int(ml >> 40 & 0xFF))
-            ofState = Int(of >> 48) &+ bits.read(Int(of >> 40 & 0xFF))
+            let llUpdate = ll.stateBits, mlUpdate = ml.stateBits, ofUpdate = of.stateBits
+            llState = ll.nextState &+ bits.read(llUpdate.0, inverse: llUpdate.1)
+            mlState = ml.nextState &+ bits.read(mlUpdate.0, inverse: mlUpdate.1)
+            ofState = of.nextState &+ bits.read(ofUpdate.0, inverse: ofUpdate.1)
             bits.refill()
         }
         return ZstdSequence(literalLength: literalLength, matchLength: matchLength, offset: offset)
@@ -141,12 +163,21 @@ struct SequenceRun {
             ZstdBlockDecoder.copyLiteralsWild(out, literals, literalLength)
             ZstdBlockDecoder.copyMatchWild(match, offset, matchLength)
         } else {
-            guard matchLength <= fastEnd + Zstd.wildCopy - match else { throw .outputOverflow }
-            if literalLength > 0 { out.copyMemory(from: literals, byteCount: literalLength) }
-            ZstdBlockDecoder.copyMatch(match, offset, matchLength)
+            try copyExactly(literalLength, match, offset, matchLength)
         }
         literals += literalLength
         out = matchEnd
+    }
+
+    /// The copies of a sequence near the output's end, exact. Not inlined: it is rare, and its calls would cost
+    /// the fast path registers.
+    @inline(never)
+    func copyExactly(_ literalLength: Int, _ match: UnsafeMutableRawPointer, _ offset: Int, _ matchLength: Int)
+        throws(DecodeError)
+    {
+        guard matchLength <= fastEnd + Zstd.wildCopy - match else { throw .outputOverflow }
+        if literalLength > 0 { out.copyMemory(from: literals, byteCount: literalLength) }
+        ZstdBlockDecoder.copyMatch(match, offset, matchLength)
     }
 
     /// Copies the literals after the last sequence; returns the output's size.
@@ -171,7 +202,7 @@ extension ZstdBlockDecoder {
         var at = 16
         while at < count {
             copy16(target + at, source + at)
-            at += 16
+            at &+= 16
         }
     }
 
@@ -185,7 +216,7 @@ extension ZstdBlockDecoder {
             var at = 0
             repeat {
                 copy16(target + at, source + at)
-                at += 16
+                at &+= 16
             } while at < count
             return
         }
@@ -198,7 +229,7 @@ extension ZstdBlockDecoder {
         while at < count {
             target.storeBytes(of: source.loadUnaligned(fromByteOffset: at, as: UInt64.self), toByteOffset: at,
                               as: UInt64.self)
-            at += 8
+            at &+= 8
         }
     }
 
