@@ -2,9 +2,10 @@
 /// bits are taken from there towards the first byte. 8 bytes of the stream are loaded at a time; `consumed` counts
 /// the bits taken from their top, and `container` holds them shifted left by that much, so the next bits are its
 /// top bits. `refill` moves the 8 bytes down by whole bytes, never below the stream's first byte: memory is read
-/// only inside the stream, whatever the bits say. Reads past the first byte
-/// yield garbage and drive `remaining` negative, which callers check at the end of a stream (exactly 0 left) or
-/// where a stream's end is the signal (Huffman weights).
+/// only inside the stream, whatever the bits say. Reads past the first byte yield garbage and drive `remaining`
+/// negative, which callers check at the end of a stream (exactly 0 left) or where a stream's end is the signal
+/// (Huffman weights). A read of n bits always yields a number below 2^n, so table indices built from reads stay
+/// in their tables even for garbage.
 struct BackwardBits {
     /// 8 or more readable bytes: the stream itself, or a copy of a short stream in 8 bytes of scratch.
     let base: UnsafeRawPointer

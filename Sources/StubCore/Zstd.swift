@@ -1,7 +1,10 @@
 /// Zstandard (RFC 8878) as the kernel's payload carries it: the first frame of the input, decoded in one call into
 /// the output buffer (matches reach back anywhere into what is already written). Heap-free: the FSE and Huffman
 /// tables and the literals of the current block live in a caller-provided workspace of `Zstd.workspaceSize`
-/// bytes (8-byte aligned). Every read and write is guarded, so corrupt input is an error in the stub as on the host.
+/// bytes (8-byte aligned). Every read and write is guarded — per block and per sequence, so that the copies and
+/// bit reads in between run unchecked — and corrupt input is an error in the stub as on the host.
+/// Files: this one (frames, blocks), ZstdBlock (literals, tables), ZstdSequences (sequences and their copies),
+/// ZstdEntropy (FSE, Huffman), BackwardBits, XXH64.
 public enum Zstd {
     public static let magic: UInt32 = 0xFD2F_B528
     static let maxBlockSize = 128 << 10

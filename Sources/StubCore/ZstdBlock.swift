@@ -88,7 +88,7 @@ struct ZstdBlockDecoder {
             guard regenerated <= Zstd.maxBlockSize else { throw .badHeader }
             if literalsType == 0 {  // copied, so that wild copies may read past them
                 guard regenerated <= block.count - at else { throw .truncated }
-                if regenerated > 0 { literals.initialize(from: block.baseAddress!.assumingMemoryBound(to: UInt8.self) + at, count: regenerated) }
+                if regenerated > 0 { UnsafeMutableRawPointer(literals).copyMemory(from: block.baseAddress! + at, byteCount: regenerated) }
                 at += regenerated
             } else {
                 guard at < block.count else { throw .truncated }
@@ -209,14 +209,12 @@ enum SequenceEntry {
     static let size = 16
     static let baseline = 0, nextState = 4, extraBits = 6, stateBits = 8  // each count followed by 63 − count
 
+    /// Writes an entry (two stores: the fields as the little-endian bytes of a UInt64 and a UInt16).
     static func store(_ at: UnsafeMutableRawPointer, baseline value: UInt32, extraBits extra: Int, stateBits bits: Int,
                       nextState next: Int)
     {
-        at.storeBytes(of: value, toByteOffset: baseline, as: UInt32.self)
-        at.storeBytes(of: UInt16(next), toByteOffset: nextState, as: UInt16.self)
-        at.storeBytes(of: UInt8(extra), toByteOffset: extraBits, as: UInt8.self)
-        at.storeBytes(of: UInt8(63 - extra), toByteOffset: extraBits + 1, as: UInt8.self)
-        at.storeBytes(of: UInt8(bits), toByteOffset: stateBits, as: UInt8.self)
-        at.storeBytes(of: UInt8(63 - bits), toByteOffset: stateBits + 1, as: UInt8.self)
+        let low = UInt64(value) | UInt64(next) << 32 | UInt64(extra) << 48 | UInt64(63 - extra) << 56
+        at.storeBytes(of: low.littleEndian, toByteOffset: baseline, as: UInt64.self)
+        at.storeBytes(of: UInt16(bits | (63 - bits) << 8).littleEndian, toByteOffset: stateBits, as: UInt16.self)
     }
 }

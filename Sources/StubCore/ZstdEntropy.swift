@@ -1,6 +1,6 @@
 // The entropy coders of Zstandard (RFC 8878 §4): finite state entropy tables and their normalized-count headers,
-// the Huffman prefix codes of the literals, and the backward bitstream both are read from. Heap-free: tables
-// are written through pointers into the caller's workspace, scratch state is in InlineArrays on the stack.
+// and the Huffman prefix codes of the literals (both read from `BackwardBits` streams). Heap-free: tables are
+// written through pointers into the caller's workspace, scratch state is in InlineArrays on the stack.
 
 /// Finite State Entropy tables (RFC 8878 §4.1). A decoding-table entry is `symbol | bits << 8 | baseline << 16`.
 enum ZstdFSE {
