@@ -1,7 +1,7 @@
 /// The state that carries from block to block within a frame: the tables (for repeat modes) and repeat offsets.
 struct ZstdBlockDecoder {
     /// The sequence decoding tables of literal lengths, match lengths and offsets, one after the other, a 16-byte
-    /// `SequenceEntry` per state.
+    /// `ZstdSequenceEntry` per state.
     let sequenceTables: UnsafeMutableRawPointer
     /// Where each table starts in `sequenceTables`, in entries, by kind (0 literal lengths, 1 offsets, 2 match
     /// lengths).
@@ -196,7 +196,7 @@ struct ZstdBlockDecoder {
         for u in 0..<1 << log {
             let s = Int(cells[u])
             let (bits, baseline) = try ZstdFSE.state(&next, s, log)
-            SequenceEntry.store(sequenceTables + (start + u) * SequenceEntry.size, baseline: baselines[s],
+            ZstdSequenceEntry.store(sequenceTables + (start + u) * ZstdSequenceEntry.size, baseline: baselines[s],
                                 extraBits: Int(extraBits[s]), stateBits: bits, nextState: baseline + start)
         }
     }
@@ -205,7 +205,7 @@ struct ZstdBlockDecoder {
 /// A sequence decoding-table entry: the value's baseline and extra bits, the state update's bits and the next
 /// state's baseline (counted from `sequenceTables`, so one pointer serves all three tables). Each bit count is
 /// stored with 63 − itself, which the bit reader shifts by; the fields are loaded one by one.
-enum SequenceEntry {
+enum ZstdSequenceEntry {
     static let size = 16
     static let baseline = 0, nextState = 4, extraBits = 6, stateBits = 8  // each count followed by 63 − count
 

@@ -9,7 +9,7 @@ enum ZstdFSE {
     static func readCounts(_ source: UnsafeRawBufferPointer, _ counts: inout InlineArray<256, Int16>, maxLog: Int,
                            maxSymbol: Int) throws(DecodeError) -> (symbols: Int, log: Int, used: Int)
     {
-        var bits = ForwardBits(source)
+        var bits = ZstdForwardBits(source)
         let log = try bits.read(4) + 5
         guard log <= maxLog else { throw .badHeader }
         var remaining = (1 << log) + 1, threshold = 1 << log, width = log + 1
@@ -110,7 +110,7 @@ enum ZstdFSE {
 }
 
 /// Least-significant-bit-first reader of an FSE table description (not hot: a few dozen bits per table).
-struct ForwardBits {
+struct ZstdForwardBits {
     let source: UnsafeRawBufferPointer
     /// Bits read so far.
     var position = 0

@@ -7,11 +7,11 @@ extension ZstdBlockDecoder {
                                    _ out: UnsafeMutableRawPointer, _ start: Int, _ limit: Int) throws(DecodeError) -> Int
     {
         var reader = try ZstdSequenceReader(stream, self)
-        var run = SequenceRun(out: out, at: start, limit: limit, literals: UnsafePointer(literals), count: literalCount)
-        var ahead = Lookahead(out: out, at: start)
+        var run = ZstdSequenceRun(out: out, at: start, limit: limit, literals: UnsafePointer(literals), count: literalCount)
+        var ahead = ZstdLookahead(out: out, at: start)
         var index = 0
-        while index < count + Lookahead.depth {
-            if index >= Lookahead.depth { try run.execute(ahead[index]) }  // the one pushed `depth` ago
+        while index < count + ZstdLookahead.depth {
+            if index >= ZstdLookahead.depth { try run.execute(ahead[index]) }  // the one pushed `depth` ago
             if index < count { ahead.push(reader.next(last: index == count - 1), index) }
             index &+= 1
         }
@@ -22,7 +22,7 @@ extension ZstdBlockDecoder {
 
 /// Matches reach up to 128 MiB back, mostly out of the cache: each sequence is decoded `depth` sequences before
 /// it is executed, its match prefetched meanwhile.
-struct Lookahead {
+struct ZstdLookahead {
     static let depth = 32
     var ring = InlineArray<32, ZstdSequence>(repeating: ZstdSequence(literalLength: 0, matchLength: 0, offset: 0))
     /// The address the sequences pushed so far will have brought the output to (garbage if they are corrupt:
@@ -40,8 +40,8 @@ struct Lookahead {
     mutating func push(_ sequence: ZstdSequence, _ index: Int) {
         predicted &+= UInt(bitPattern: sequence.literalLength)
         if let match = UnsafeRawPointer(bitPattern: predicted &- UInt(bitPattern: sequence.offset)) {
-            prefetch(match, 0, 3, 1)
-            prefetch(match + 63, 0, 3, 1)  // a match of up to 64 bytes may straddle two cache lines
+            prefetch(match)
+            prefetch(match + 63)  // a match of up to 64 bytes may straddle two cache lines
         }
         predicted &+= UInt(bitPattern: sequence.matchLength)
         ring[index & (Self.depth - 1)] = sequence
@@ -76,14 +76,14 @@ struct ZstdSequenceReader {
         bits.refill()
     }
 
-    /// The fields of a `SequenceEntry`, each loaded on its own (cheaper than shifting them out of one load).
+    /// The fields of a `ZstdSequenceEntry`, each loaded on its own (cheaper than shifting them out of one load).
     struct Entry {
         let at: UnsafeRawPointer
-        var baseline: Int { Int(at.load(fromByteOffset: SequenceEntry.baseline, as: UInt32.self)) }
-        var nextState: Int { Int(at.load(fromByteOffset: SequenceEntry.nextState, as: UInt16.self)) }
+        var baseline: Int { Int(at.load(fromByteOffset: ZstdSequenceEntry.baseline, as: UInt32.self)) }
+        var nextState: Int { Int(at.load(fromByteOffset: ZstdSequenceEntry.nextState, as: UInt16.self)) }
         /// Bit counts with 63 − themselves.
-        var extraBits: (Int, Int) { count(SequenceEntry.extraBits) }
-        var stateBits: (Int, Int) { count(SequenceEntry.stateBits) }
+        var extraBits: (Int, Int) { count(ZstdSequenceEntry.extraBits) }
+        var stateBits: (Int, Int) { count(ZstdSequenceEntry.stateBits) }
 
         @inline(__always)
         func count(_ offset: Int) -> (Int, Int) {
@@ -92,7 +92,7 @@ struct ZstdSequenceReader {
     }
 
     @inline(__always)
-    func entry(_ state: Int) -> Entry { Entry(at: tables + state &* SequenceEntry.size) }
+    func entry(_ state: Int) -> Entry { Entry(at: tables + state &* ZstdSequenceEntry.size) }
 
     /// Decodes the next sequence; the states advance unless it is the `last`.
     @inline(__always)
@@ -113,7 +113,7 @@ struct ZstdSequenceReader {
             repeats[1] = repeats[0]
             repeats[0] = offset
         } else {
-            let index = offsetValue - (literalLength == 0 ? 0 : 1)  // 0...3
+            let index = offsetValue - (literalLength == 0 ? 0 : 1)  // 0...3: offset codes 0 and 1 give values 1...3
             if index == 0 {
                 offset = repeats[0]
             } else {
@@ -135,7 +135,7 @@ struct ZstdSequenceReader {
 }
 
 /// Executing sequences into the output, with pointers: where the output and the literals are.
-struct SequenceRun {
+struct ZstdSequenceRun {
     let base: UnsafeMutableRawPointer
     var out: UnsafeMutableRawPointer
     /// Sequences ending at or before `fastEnd` take the fast, overshooting copies; the output ends `wildCopy`
@@ -188,11 +188,6 @@ struct SequenceRun {
         return out + rest - base
     }
 }
-
-/// LLVM's prefetch intrinsic (read, keep in all cache levels, data): a hint, it never faults; under emulation
-/// it costs nothing.
-@_silgen_name("llvm.prefetch.p0")
-func prefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ cache: Int32)
 
 extension ZstdBlockDecoder {
     /// Copies `count` literals 16 bytes at a time: writes up to 15 bytes more, reads as many past `source + count`.
