@@ -1,3 +1,4 @@
+import Compressors
 import Foundation
 import StubCore
 import Testing
@@ -149,5 +150,142 @@ import TestSupport
             print("zstd fuzz \(options): \(rejected) rejected, \(accepted) decoded")
             if checked { #expect(rejected + accepted == rounds) }
         }
+    }
+
+    /// `frame` decoded by libzstd (the oracle) into at most `size` bytes, or nil if it refuses it.
+    static func libzstd(_ frame: [UInt8], size: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: size + 1)
+        let payload = frame + [0, 0, 0, 0]  // a size trailer, which Payload.decompress skips
+        let count = payload.withUnsafeBytes { input in
+            out.withUnsafeMutableBytes { out in try? Payload.decompress(input, as: .zstd, into: out) }
+        }
+        return count.map { Array(out.prefix($0)) }
+    }
+
+    typealias Frames = ZstdFrames
+
+    /// Crafted two-block frames whose sequences use every repeat-offset case (offset values 1-3, with and without
+    /// literals; the repeat offsets carry into the second block, which repeats the first one's tables), checked
+    /// against libzstd.
+    @Test func repeatOffsetsEveryCase() throws {
+        var generator = SeededGenerator(seed: 77)
+        var used = Set<String>(), frames = 0
+        for _ in 0..<500 where frames < 30 {
+            var repeats = [1, 4, 8], position = 0, cases = Set<String>()
+            var blocks: [[UInt8]] = [], previous: (Frames.Table, Frames.Table, Frames.Table)?
+            for index in 0..<2 {
+                let runs = [Int.random(in: 1...2, using: &generator)] + (0..<13).map { _ in Int.random(in: 0...2, using: &generator) }
+                let plan = Frames.repeatOffsetPlan(literalRuns: runs, using: &generator, repeats: &repeats,
+                                                   position: &position, used: &cases)
+                let literals = (0..<plan.reduce(0) { $0 + $1.literalLength }).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let modes: (Frames.Mode, Frames.Mode, Frames.Mode) = index == 0
+                    ? (.predefined, .predefined, .predefined) : (.repeated, .repeated, .repeated)
+                let tables = Frames.tables(modes, previous: previous)
+                guard !plan.isEmpty, let body = Frames.block(literals: literals, plan, modes: modes, tables: tables) else { break }
+                blocks.append(body)
+                previous = tables
+            }
+            guard blocks.count == 2 else { continue }  // the predefined tables cannot spell every plan
+            let frame = Frames.frame(blocks, size: position)
+            let expected = try #require(Self.libzstd(frame, size: position), "libzstd refused a crafted frame")
+            #expect(expected.count == position)
+            #expect(try Self.decode(frame, size: position) == expected)
+            used.formUnion(cases)
+            frames += 1
+        }
+        #expect(frames == 30)
+        #expect(used.count == 6, "\(used.sorted())")
+
+        // Offset value 3 without literals when the last offset is 1: offset 0, which both refuse.
+        var refused = false
+        for literalLength in 1...3 {
+            for matchLength in 3...34 where !refused {
+                let plan = [Frames.Sequence(literalLength: literalLength, offsetValue: 4, matchLength: matchLength),
+                            Frames.Sequence(literalLength: 0, offsetValue: 3, matchLength: matchLength)]
+                let tables = Frames.tables((.predefined, .predefined, .predefined), previous: nil)
+                guard let body = Frames.block(literals: [UInt8](repeating: 7, count: literalLength), plan,
+                                              modes: (.predefined, .predefined, .predefined), tables: tables) else { continue }
+                let size = literalLength + 2 * matchLength
+                let frame = Frames.frame([body], size: size)
+                #expect(Self.libzstd(frame, size: size) == nil)
+                #expect(throws: DecodeError.badOffset) { try Self.decode(frame, size: size) }
+                refused = true
+            }
+        }
+        #expect(refused)
+    }
+
+    /// Two blocks: RLE tables for all three codes, then RLE literals and the tables repeated; 240 bytes.
+    static func rleFrame() throws -> [UInt8] {
+        // Literal length code 1 (1 literal), offset code 0 (the last offset, value 1), match length code 2 (5).
+        let modes: (Frames.Mode, Frames.Mode, Frames.Mode) = (.rle(1), .rle(0), .rle(2))
+        let tables = Frames.tables(modes, previous: nil)
+        let plan = [Frames.Sequence](repeating: .init(literalLength: 1, offsetValue: 1, matchLength: 5), count: 20)
+        let first = try #require(Frames.block(literals: Array("zstd RLE tables here".utf8), plan, modes: modes, tables: tables))
+        let again: (Frames.Mode, Frames.Mode, Frames.Mode) = (.repeated, .repeated, .repeated)
+        let second = try #require(Frames.block(literals: [UInt8](repeating: 0x2E, count: 20), plan, modes: again,
+                                               tables: Frames.tables(again, previous: tables), rleLiterals: true))
+        return Frames.frame([first, second], size: 240)
+    }
+
+    /// RLE tables and literals, and repeated tables, against libzstd; a repeat mode with no table before it.
+    @Test func rleAndRepeatedTables() throws {
+        let frame = try Self.rleFrame()
+        #expect(Frames.census(frame).isSuperset(of: ["RLE literals", "literal lengths RLE", "offsets RLE",
+                                                     "match lengths RLE", "literal lengths repeat"]))
+        let expected = try #require(Self.libzstd(frame, size: 240))
+        #expect(expected.count == 240)
+        #expect(try Self.decode(frame, size: 240) == expected)
+        // A repeat mode with no table before it is an error.
+        let repeated: (Frames.Mode, Frames.Mode, Frames.Mode) = (.repeated, .repeated, .repeated)
+        let orphan = try #require(Frames.block(literals: [1], [.init(literalLength: 1, offsetValue: 1, matchLength: 5)],
+                                               modes: repeated, tables: Frames.tables((.rle(1), .rle(0), .rle(2)), previous: nil)))
+        #expect(Self.libzstd(Frames.frame([orphan], size: 6), size: 6) == nil)
+        #expect(throws: DecodeError.badHeader) { try Self.decode(Frames.frame([orphan], size: 6), size: 6) }
+    }
+
+    /// What libzstd makes of the kernel and of other data, with the crafted RLE frame, uses every block type,
+    /// literals section type and sequence table mode (the decoding tests above decode all of it).
+    @Test func theTestInputsUseEveryFeature() throws {
+        let kernel = try Fixtures.kernel("6.12")
+        var features = Frames.census(Array(try Fixtures.rawPayload(ofImage: kernel.vmlinuz).dropLast(4)))
+        var generator = SeededGenerator(seed: 3)
+        let inputs: [[UInt8]] = [
+            (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) },
+            [UInt8](repeating: 0, count: 1 << 20),
+            (0..<100_000).map { _ in UInt8.random(in: 0...3, using: &generator) },
+            syntheticKernelLikeData(count: 1_000_000, seed: 3),
+        ]
+        for input in inputs {
+            for level in [1, 19] {
+                let payload = try input.withUnsafeBytes { try Payload.compress($0, with: .zstd, options: .init(level: level)) }
+                features.formUnion(Frames.census(Array(payload.dropLast(4))))
+            }
+        }
+        features.formUnion(Frames.census(try Self.rleFrame()))
+        var wanted: Set<String> = ["raw block", "RLE block", "compressed block", "raw literals", "RLE literals",
+                                   "Huffman literals, 1 stream", "Huffman literals, 4 streams", "no sequences"]
+        for table in ["literal lengths", "offsets", "match lengths"] {
+            for mode in ["predefined", "RLE", "FSE", "repeat"] { wanted.insert("\(table) \(mode)") }
+        }
+        #expect(features.contains { $0.hasPrefix("treeless literals") })
+        #expect(wanted.subtracting(features).isEmpty, "not covered: \(wanted.subtracting(features).sorted())")
+    }
+
+    /// Thousands of truncations and byte changes of a real payload (kernel code, level 19, checksummed): every
+    /// one decodes to the original or is refused, none writes past the output.
+    @Test func fuzzingARealPayload() throws {
+        let content = Array(try Fixtures.bytes(try Fixtures.kernel("6.1").payload)[4_000_000..<4_200_000])
+        let payload = try content.withUnsafeBytes { try Payload.compress($0, with: .zstd, options: .init(level: 19)) }
+        let good = Array(payload.dropLast(4))
+        let tally = DecoderHarness.fuzz(good, original: content, rounds: 4_000, seed: 99) { bad, round throws(DecodeError) in
+            let size = round % 3 == 0 ? content.count + 4096 : content.count
+            return try DecoderHarness.decode(bad, size: size, workspaceSize: Zstd.workspaceSize) {
+                input, output, workspace throws(DecodeError) in try Zstd.decodeFrame(input, into: output, workspace: workspace)
+            }
+        }
+        #expect(tally.decodedWrong == 0)
+        #expect(tally.truncationsRejected == tally.truncations)
+        print("zstd fuzz, real payload: \(tally.rejected) of \(tally.rounds) rejected")
     }
 }
