@@ -545,7 +545,7 @@ struct ProtectedModeImage {
         a.align(8)
         a.bind(parameters)
         a.dq(Imm(p.outputLength), Imm(p.format.rawValue), Imm(Int(p.loadAddress)), 0, p.inverseTable ? 1 : 0,
-             Imm(Int(PayloadCheck.crc32(p.payload))))
+             Imm(PayloadCheck.digest(p.payload)))
         a.align(4)
         a.bind(kernelInfo)
         a.bytes(KernelInfo(setupTypeMax: KernelInfo.linuxSetupTypeMax).encoded)
@@ -602,7 +602,7 @@ struct ProtectedModeImage {
     static func message(for failure: BootFailure) -> String {
         let problem: String
         switch failure {
-        case .payloadDamaged: problem = "the kernel payload is damaged (its CRC-32 does not match the image's)"
+        case .payloadDamaged: problem = "the kernel payload is damaged (its XXH64 does not match the image's)"
         case .wrongFormat: problem = "the boot stub does not decode this payload's format (a mixed-up image)"
         case .truncated: problem = "the kernel payload is damaged or could not be unpacked: the data ends early"
         case .badHeader: problem = "the kernel payload is damaged or could not be unpacked: bad header"

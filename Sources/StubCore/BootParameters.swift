@@ -12,16 +12,16 @@ public struct BootParameters {
     public var delta: Int64
     /// 1 when the table has the 6.1-6.14 inverse-32 run.
     public var inverseTable: Int
-    /// `PayloadCheck.crc32` of the payload as stored (size trailer included).
-    public var payloadCRC: UInt32
+    /// `PayloadCheck.digest` of the payload as stored (size trailer included).
+    public var payloadDigest: UInt64
 
-    public init(outputLength: Int, format: Int, loadAddress: UInt64, delta: Int64, inverseTable: Int, payloadCRC: UInt32) {
+    public init(outputLength: Int, format: Int, loadAddress: UInt64, delta: Int64, inverseTable: Int, payloadDigest: UInt64) {
         self.outputLength = outputLength
         self.format = format
         self.loadAddress = loadAddress
         self.delta = delta
         self.inverseTable = inverseTable
-        self.payloadCRC = payloadCRC
+        self.payloadDigest = payloadDigest
     }
 
     /// Reads the block the entry code wrote.
@@ -31,7 +31,7 @@ public struct BootParameters {
         loadAddress = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
         delta = raw.loadUnaligned(fromByteOffset: 24, as: Int64.self)
         inverseTable = raw.loadUnaligned(fromByteOffset: 32, as: Int.self)
-        payloadCRC = UInt32(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self))
+        payloadDigest = raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self)
     }
 
     /// Writes the block as the entry code lays it out (`size` bytes).
@@ -41,6 +41,6 @@ public struct BootParameters {
         raw.storeBytes(of: loadAddress, toByteOffset: 16, as: UInt64.self)
         raw.storeBytes(of: delta, toByteOffset: 24, as: Int64.self)
         raw.storeBytes(of: inverseTable, toByteOffset: 32, as: Int.self)
-        raw.storeBytes(of: UInt64(payloadCRC), toByteOffset: 40, as: UInt64.self)
+        raw.storeBytes(of: payloadDigest, toByteOffset: 40, as: UInt64.self)
     }
 }

@@ -15,8 +15,8 @@ public enum PayloadFormat: Int, Sendable {
         }
     }
 
-    /// Bytes of workspace the boot stub needs: the decoder's, which first holds the payload check's table.
-    public var bootWorkspaceSize: Int { max(workspaceSize, PayloadCheck.workspaceSize) }
+    /// Bytes of workspace the boot stub needs: the decoder's (at least a word, for the image layout).
+    public var bootWorkspaceSize: Int { max(workspaceSize, 8) }
 
     /// Decodes a payload (its 4-byte size trailer, where the kernel appends one, already dropped or ignored).
     @inline(__always)  // the stub's per-format entries fold this switch to one decoder

@@ -58,7 +58,7 @@ public func stubBootZstd(_ payload: UnsafeRawPointer, _ payloadLength: Int, _ ou
     stubBoot(.zstd, payload, payloadLength, output, capacity, workspace, parameters)
 }
 
-/// The boot stub's whole job after the entry code: check the payload's CRC-32, decode it into `output`, place
+/// The boot stub's whole job after the entry code: check the payload's XXH64, decode it into `output`, place
 /// the kernel's segments there, apply the relocation table for `delta`, and return the kernel entry's offset from
 /// `output` — or `BootFailure.status` (the entry code prints it and halts).
 ///   `payload`/`payloadLength`: the payload as stored, size trailer included.
@@ -73,7 +73,7 @@ func stubBoot(_ format: PayloadFormat, _ payload: UnsafeRawPointer, _ payloadLen
     guard p.format == format.rawValue else { return BootFailure.wrongFormat.status }
     let stored = UnsafeRawBufferPointer(start: payload, count: payloadLength)
     let area = UnsafeMutableRawBufferPointer(start: workspace, count: format.bootWorkspaceSize)
-    guard PayloadCheck.crc32(stored, workspace: area) == p.payloadCRC else { return BootFailure.payloadDamaged.status }
+    guard PayloadCheck.digest(stored) == p.payloadDigest else { return BootFailure.payloadDamaged.status }
     guard p.outputLength <= capacity else { return BootFailure.outputOverflow.status }
     // gzip ends with its own ISIZE; the others' size trailer is not part of their stream.
     let input = UnsafeRawBufferPointer(start: payload, count: payloadLength - (format == .gzip ? 0 : 4))

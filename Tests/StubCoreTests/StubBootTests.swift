@@ -51,7 +51,7 @@ import TestSupport
         let delta: Int64 = 0x600_0000
         let (status, output) = Self.boot(try LoadedStub(format), payload: payload, parameters: BootParameters(
             outputLength: content.count, format: format.rawValue, loadAddress: Self.loadAddress, delta: delta,
-            inverseTable: 1, payloadCRC: PayloadCheck.crc32(payload)), capacity: capacity)
+            inverseTable: 1, payloadDigest: PayloadCheck.digest(payload)), capacity: capacity)
         #expect(status == 0, "stub_boot returned \(status)")  // Debian's e_entry is the load address
         #expect(output == (try Self.reference(content, delta: delta, capacity: capacity)))
     }
@@ -64,8 +64,8 @@ import TestSupport
         #expect(Set([PayloadFormat.lz4, .gzip, .bzip2, .lzma, .xz, .lzo, .zstd].map { Stub.forFormat($0).bootEntry }).count > 1)
     }
 
-    /// A damaged LZ4 payload has no checksum of its own: the CRC recorded in the image catches it before decoding.
-    @Test func aDamagedPayloadFailsTheImagesCRC() throws {
+    /// A damaged LZ4 payload has no checksum of its own: the digest recorded in the image catches it before decoding.
+    @Test func aDamagedPayloadFailsTheImagesDigest() throws {
         let kernel = try Fixtures.kernel("6.1")
         let content = try Fixtures.bytes(kernel.payload)
         let payload = try Fixtures.rawPayload(ofImage: kernel.vmlinuz)
@@ -73,7 +73,7 @@ import TestSupport
         for i in 0..<16 { damaged[damaged.count / 2 + i] ^= 0xFF }
         let parameters = BootParameters(outputLength: content.count, format: PayloadFormat.lz4.rawValue,
                                         loadAddress: Self.loadAddress, delta: 0, inverseTable: 1,
-                                        payloadCRC: PayloadCheck.crc32(payload))
+                                        payloadDigest: PayloadCheck.digest(payload))
         let stub = try LoadedStub(.lz4)
         let (status, output) = Self.boot(stub, payload: damaged, parameters: parameters, capacity: content.count + (8 << 20))
         #expect(BootFailure(status: status) == .payloadDamaged)
@@ -84,7 +84,7 @@ import TestSupport
         #expect(BootFailure(status: Self.boot(stub, payload: payload, parameters: other, capacity: content.count).0) == .wrongFormat)
     }
 
-    /// With a good CRC (the damage made before recording it), the decoder's own checks still stop it.
+    /// With a good digest (the damage made before recording it), the decoder's own checks still stop it.
     @Test func aDamagedGzipStreamIsADecodeFailure() throws {
         let kernel = try Fixtures.kernel("6.1")
         let content = try Fixtures.bytes(kernel.payload)
@@ -92,18 +92,26 @@ import TestSupport
         for i in 0..<16 { payload[5_000_000 + i] ^= 0x55 }
         let (status, _) = Self.boot(try LoadedStub(.gzip), payload: payload, parameters: BootParameters(
             outputLength: content.count, format: PayloadFormat.gzip.rawValue, loadAddress: Self.loadAddress, delta: 0,
-            inverseTable: 1, payloadCRC: PayloadCheck.crc32(payload)), capacity: content.count + (8 << 20))
+            inverseTable: 1, payloadDigest: PayloadCheck.digest(payload)), capacity: content.count + (8 << 20))
         let failure = try #require(BootFailure(status: status))
         #expect([.truncated, .badHeader, .badOffset, .outputOverflow, .sizeMismatch, .checksum].contains(failure), "\(failure)")
     }
 
-    /// The table-driven CRC equals zlib's on the same bytes.
-    @Test func thePayloadCRCIsZlibsCRC32() throws {
+    /// The payload check is XXH64 with seed 0: the published test values, and the same digest as zstd's content
+    /// checksum computes in one pass (lengths around the 32-byte stripe and 8-byte word boundaries).
+    @Test func thePayloadDigestIsXXH64() throws {
+        #expect(PayloadCheck.digest([]) == 0xEF46_DB37_51D8_E999)
+        #expect(PayloadCheck.digest(Array("a".utf8)) == 0xD24E_C4F1_A98C_6E5B)
+        #expect(PayloadCheck.digest(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
         var generator = SeededGenerator(seed: 7)
-        for length in [0, 1, 7, 8, 9, 1000, 65_537] {
-            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            #expect(PayloadCheck.crc32(bytes) == bytes.withUnsafeBytes { CRC32.zlib($0) })
+        let bytes = (0..<70_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var seen = Set<UInt64>()
+        for length in [1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 1000, 65_537, 70_000] {
+            let slice = Array(bytes.prefix(length))
+            let digest = PayloadCheck.digest(slice)
+            #expect(digest == slice.withUnsafeBytes { Zstd.xxh64($0) })
+            seen.insert(digest)
         }
-        #expect(PayloadCheck.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(seen.count == 13)
     }
 }

@@ -173,7 +173,7 @@ import TestSupport
         return (String(decoding: try Fixtures.bytes(log), as: UTF8.self), rows.joined(separator: "\n"))
     }
 
-    /// LZ4 has no checksum: 16 flipped bytes mid-payload are caught by the CRC the image records, reported on the
+    /// LZ4 has no checksum: 16 flipped bytes mid-payload are caught by the XXH64 digest the image records, reported on the
     /// serial console and the VGA screen, and the machine stops instead of running a corrupt kernel.
     @Test func aDamagedLZ4PayloadStopsWithAMessage() throws {
         let kernel = try Fixtures.kernel("6.1")
@@ -187,7 +187,7 @@ import TestSupport
         for i in 0..<16 { bytes[payloadStart + payloadLength / 2 + i] ^= 0xFF }
         try Data(bytes).write(to: URL(fileURLWithPath: image))
         let (serial, screen) = try Self.bootToHalt(image, dir: dir)
-        let message = "mkbzimage: the kernel payload is damaged (its CRC-32 does not match"
+        let message = "mkbzimage: the kernel payload is damaged (its XXH64 does not match"
         #expect(serial.contains(message), "\(serial.suffix(2000))")
         #expect(!serial.contains("Linux version"))
         #expect(screen.contains(message), "not on the VGA screen:\n\(screen)")
