@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import ElfKit
 
 /// Where the relocation table comes from: collected from vmlinux, a file from the kernel's build tree, a bzImage of
@@ -105,10 +106,18 @@ func uncompressedPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSou
 func kernelPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSource) throws -> (content: [UInt8], relocations: Int) {
     let stripped: StrippedELF
     do { stripped = try elf.stripped() } catch { throw Failure(vmlinux, error) }
-    let table = try relocs.table(for: elf, stripped: stripped, path: vmlinux)
+    // The table (collected from vmlinux's .rela.* or read) on another core while this one copies the stripped
+    // kernel: both only read the mapped file, and the copy is most of the time before compression can start.
+    nonisolated(unsafe) var tableResult: Result<[UInt8], any Error> = .success([])
+    let collecting = DispatchGroup()
+    DispatchQueue.global().async(group: collecting) {
+        tableResult = Result { try relocs.table(for: elf, stripped: stripped, path: vmlinux) }
+    }
     var bytes = [UInt8]()
-    bytes.reserveCapacity(stripped.size + table.count)
+    bytes.reserveCapacity(stripped.size + 1 << 20)
     stripped.forEachChunk { bytes.append(contentsOf: $0) }
+    collecting.wait()
+    let table = try tableResult.get()
     bytes += table
     let relocations = table.withUnsafeBytes { raw in
         (0..<raw.count / 4).reduce(0) { $0 + (raw.loadUnaligned(fromByteOffset: $1 * 4, as: UInt32.self) != 0 ? 1 : 0) }
