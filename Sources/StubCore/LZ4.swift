@@ -53,33 +53,18 @@ public enum LZ4 {
             var literals = token &>> 4
             // The common sequence, far from both ends: at most 14 literals and an 18-byte match, copied with fixed
             // 16- and 24-byte moves (no loops). A match follows for sure: the block cannot end this close.
-            if literals != 15 && inputEnd &- i >= overshoot && outputEnd &- o >= 2 &* overshoot {
+            let short = literals != 15 && inputEnd &- i >= overshoot && outputEnd &- o >= 2 &* overshoot
+            if short {
                 copy16(dst + o, src + i)
-                i &+= literals
-                o &+= literals
-                let offset = Int(src.load(fromByteOffset: i, as: UInt8.self))
-                    | Int(src.load(fromByteOffset: i &+ 1, as: UInt8.self)) &<< 8
-                i &+= 2
-                guard offset > 0, offset <= o else { throw .badOffset }
-                var length = (token & 15) &+ 4
-                if length != 19 && offset >= 8 {
-                    copy24(dst + o, dst + (o &- offset))
-                    o &+= length
-                    continue
-                }
-                if length == 19 { length &+= try readLength(src, inputEnd, &i) }
-                guard length <= outputEnd &- o else { throw .outputOverflow }
-                wildCopyMatch(dst, from: o &- offset, to: o, count: length, room: outputEnd &- o)
-                o &+= length
-                continue
-            }
-            if literals == 15 { literals &+= try readLength(src, inputEnd, &i) }
-            guard literals <= inputEnd &- i else { throw .truncated }
-            guard literals <= outputEnd &- o else { throw .outputOverflow }
-            if literals <= inputEnd &- i &- overshoot && literals <= outputEnd &- o &- overshoot {
-                wildCopy(dst + o, src + i, literals)
             } else {
-                (dst + o).copyMemory(from: src + i, byteCount: literals)
+                if literals == 15 { literals &+= try readLength(src, inputEnd, &i) }
+                guard literals <= inputEnd &- i else { throw .truncated }
+                guard literals <= outputEnd &- o else { throw .outputOverflow }
+                if literals <= inputEnd &- i &- overshoot && literals <= outputEnd &- o &- overshoot {
+                    wildCopy(dst + o, src + i, literals)
+                } else {
+                    (dst + o).copyMemory(from: src + i, byteCount: literals)
+                }
             }
             i &+= literals
             o &+= literals
@@ -90,6 +75,11 @@ public enum LZ4 {
             i &+= 2
             guard offset > 0, offset <= o else { throw .badOffset }
             var length = (token & 15) &+ 4
+            if short && length != 19 && offset >= 8 {
+                copy24(dst + o, dst + (o &- offset))
+                o &+= length
+                continue
+            }
             if length == 19 { length &+= try readLength(src, inputEnd, &i) }
             guard length <= outputEnd &- o else { throw .outputOverflow }
             wildCopyMatch(dst, from: o &- offset, to: o, count: length, room: outputEnd &- o)
@@ -186,14 +176,10 @@ public enum LZ4 {
         }
     }
 
-    /// Near the output's end: byte by byte, writing nothing past the match.
+    /// Near the output's end: writing nothing past the match. Out of line, to keep the hot loop's registers.
     @inline(never)
     static func copyMatchExactly(_ base: UnsafeMutableRawPointer, from source: Int, to target: Int, count: Int) {
-        var k = 0
-        while k < count {
-            (base + target + k).storeBytes(of: (base + source + k).load(as: UInt8.self), as: UInt8.self)
-            k &+= 1
-        }
+        copyMatch(base, from: source, to: target, count: count)
     }
 
     /// A match repeating a pattern of fewer than 8 bytes: its first 8 bytes one by one, then words from the nearest
