@@ -32,7 +32,7 @@ struct BuildCommand: ParsableCommand {
         let (content, relocations) = try kernelPayload(elf, path: vmlinux, relocs: relocs)
         let payload = try settings.payload(for: content, name: vmlinux)
         let facts = try KernelFacts(elf, path: vmlinux)
-        let rules = relocs.kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1
+        let rules = relocsRules(for: elf, kernelVersion: relocs.kernelVersion)
         let input = KernelImageInput(payload: payload, format: settings.compress.payloadFormat,
                                      outputLength: content.count, kernelSize: facts.size,
                                      loadAddress: facts.loadAddress, alignment: facts.alignment,

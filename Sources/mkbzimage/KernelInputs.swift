@@ -75,8 +75,7 @@ struct RelocsSource: ParsableArguments {
 
     /// The table with no entries, in the layout of the kernel's relocs tool for this release.
     func emptyTable(for elf: ELFFile) -> [UInt8] {
-        let rules = kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1
-        return [UInt8](repeating: 0, count: rules.hasInverseTable ? 12 : 8)
+        [UInt8](repeating: 0, count: relocsRules(for: elf, kernelVersion: kernelVersion).hasInverseTable ? 12 : 8)
     }
 }
 
@@ -86,9 +85,15 @@ func validateKernelVersion(_ version: String?) throws {
     }
 }
 
+/// The relocs tool generation to reproduce: `--kernel-version`'s, else vmlinux's own release (6.1's rules when its
+/// banner says nothing).
+func relocsRules(for elf: ELFFile, kernelVersion: String?) -> RelocsRules {
+    kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1
+}
+
 /// The table the kernel's relocs tool of `kernelVersion` (default: vmlinux's own release) would write.
 func collectRelocations(_ elf: ELFFile, path: String, kernelVersion: String?) throws -> [UInt8] {
-    let rules = kernelVersion.flatMap(RelocsRules.init(version:)) ?? RelocationTable.rules(for: elf) ?? .linux6_1
+    let rules = relocsRules(for: elf, kernelVersion: kernelVersion)
     do { return try RelocationTable(collecting: elf, rules: rules).serialized } catch { throw Failure(path, error) }
 }
 
