@@ -53,6 +53,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ElfKitTests", dependencies: ["ElfKit", "TestSupport"]),
         .testTarget(name: "StubAsmTests", dependencies: ["StubAsm"]),
+        .testTarget(name: "BootImageTests", dependencies: ["BootImage", "SetupHeader", "StubCore", "StubAsm", "Compressors",
+                                                           "ElfKit", "TestSupport"]),
         .testTarget(name: "StubCoreTests", dependencies: ["StubCore", "BootImage", "ElfKit", "Compressors", "TestSupport"]),
         .testTarget(name: "SetupHeaderTests", dependencies: ["SetupHeader", "TestSupport"]),
         .testTarget(name: "CompressorsTests", dependencies: ["Compressors", "TestSupport"]),
