@@ -29,22 +29,30 @@ struct StubBuilder: BuildToolPlugin {
         // One stub per payload format, each linked from the same object with its own entry so --gc-sections
         // keeps one decoder. One segment (--omagic), not page-aligned: a stub is a blob inside our image.
         let formats = ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"]  // PayloadFormat's order
+        // The compiler records a hash of the module's LLVM IR in .swift_modhash, which the linker keeps in the
+        // loaded segment: 16 bytes that change with any edit of StubCore and mean nothing at boot. Dropped, so
+        // that the stub's bytes change only when its code does.
+        let linkable = work.appending(path: "StubCore-linkable.o")
         var commands: [Command] = [
             .buildCommand(displayName: "Compiling the boot stub (Embedded Swift, x86_64-unknown-none-elf)",
                           executable: try context.tool(named: "swiftc").url, arguments: compile,
                           inputFiles: sources, outputFiles: [object]),
+            .buildCommand(displayName: "Dropping the boot stub's module hash",
+                          executable: try context.tool(named: "llvm-objcopy").url,
+                          arguments: ["--remove-section=.swift_modhash", object.path, linkable.path],
+                          inputFiles: [object], outputFiles: [linkable]),
         ]
         var linked: [URL] = []
         for format in formats {
             let elf = work.appending(path: "stub-\(format).elf")
             var link = [
                 "-pie", "--no-dynamic-linker", "-z", "text", "-z", "norelro", "--build-id=none", "--gc-sections",
-                "--omagic", "--hash-style=gnu", "-e", "stub_boot_\(format)", "-o", elf.path, object.path,
+                "--omagic", "--hash-style=gnu", "-e", "stub_boot_\(format)", "-o", elf.path, linkable.path,
             ]
             if format == "lz4" { link += ["--undefined=stub_lz4_legacy"] }  // host tests call it
             commands.append(.buildCommand(displayName: "Linking the \(format) boot stub",
                                           executable: try context.tool(named: "ld.lld").url, arguments: link,
-                                          inputFiles: [object], outputFiles: [elf]))
+                                          inputFiles: [linkable], outputFiles: [elf]))
             linked.append(elf)
         }
         commands.append(.buildCommand(displayName: "Embedding the boot stubs",

@@ -14,24 +14,24 @@ import TestSupport
 
     /// Synthetic kernel-shaped input (the committed tiny-vmlinux, a fake relocation table), every format.
     static let tiny: [String: String] = [
-        "lz4": "f9131935e628b0e44694f1095d2efd47ca3cc7cac86af02f7f8a6d6f8c98b924",
-        "gzip": "deeeb9ca1c73cf22fc068a29243028415d17cefbdb0e881d6941162aa1bf3b25",
-        "bzip2": "a68220747eb46af1e545498f466f9b3f7c3f952f705f81fe86a747ad1a280cff",
-        "lzma": "983c63ceba4d7166af886740a5d623f5ebbbff901e43334b8ba10c0363572470",
-        "xz": "6b8f5dd2129bf7e22d94ffa6f295fad5b2f5be5a48d5d9c615e79eb178bd4e14",
-        "lzo": "8370c2e1f81eb82082b77622eae7f406a721a2c52894b82193f40c86779fd384",
-        "zstd": "a77d50028e978c87942156563c49a38741c2713fba5cdaab8a4d2d08b99c006f",
+        "lz4": "4156ae351ea0740bdb10670c0464aa0e2c19635d201e1434d0232479304f267a",
+        "gzip": "be3e5f33cd5596360409250fa874bff732af5f276cf59b82e46b261c09ece458",
+        "bzip2": "6f49a12ae5bc0216c578c53ad8fe4ca65cc5365e66ed1e1de99f0770c3f063bc",
+        "lzma": "3a593659660a205d53260cb388d00e7773ec1e82651a9d9d600bbff7bf5ffdc1",
+        "xz": "858027d50df9442fec82b19cfd0c9c53f709e307065fdb1d945a223e463d1f4d",
+        "lzo": "433f059e09bf1b054bba17804bdf68f531269d6796c2c08092ead9fbe3b0de3a",
+        "zstd": "725afea191cc03a32a610d018a70087a007d04c779392f6e1b1b533906cc1698",
     ]
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes).
     static let debian61: [String: String] = [
-        "lz4": "508a7c3ae2977e69bc84282f8e10e0ef3fa5980a5df1bab962e34808c55b8a1e",
-        "gzip": "41c44261921b0e98783bcdde1216259672d8a337cdc381a6f8ae2226140bde45",
-        "bzip2": "42b967937511da6123df861073c1c14ad371583cae5295693ae0dace5486b7a1",
-        "lzma": "b08260243af04db65e5e790ef2388a234cf524c69e8400bea9c2adb6541bc651",
-        "xz": "0a6d4340b16a02d4dd6d6d13bacc8efa1b1ff50aa6c4ce8c1c777e6c853abac4",
-        "lzo": "7019dd3152160960a0ba2dbbe6e8d133cb822c459a529dc8343add4992d0ade0",
-        "zstd": "a7436afb839e5c873378141dae9bba765cf27483830bb624cce13aa925d37925",
+        "lz4": "93b35819bd2ee1829343e02e68dae7e2a800b8318c13266a768068e2558c92f5",
+        "gzip": "883f002978c734d49bd7052ff48b639910e687ab52780f37b2a82f8c5efc985e",
+        "bzip2": "7bf1d7883ab690bb0e0d7b594cd6dd03f01730592dd4fa44bc1cb76957fea295",
+        "lzma": "003142876bea4134826eb59ee43b0d640e1240a3fa64aba54c7c1fad2a687318",
+        "xz": "fa03865dcc0741664673bff5868e3873d421ecd9f2649d975d74684f4640aeab",
+        "lzo": "6d08505f4b59667b4f4eb9e64649fd7eccea7d02aa90ff1691620ddb523166fa",
+        "zstd": "bcfb523ff31652f2a85288b59fda2140ff36e07f4818672b45ec0cd83e4aac70",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {
