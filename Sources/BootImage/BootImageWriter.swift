@@ -94,10 +94,10 @@ public enum BootImageWriter {
         h[.syssize] = UInt64(image.bytes.count / 16)
         h[.vid_mode] = 0xFFFF
         h[.boot_flag] = UInt64(SetupHeader.bootFlag)
-        h[.jump] = 0xEB | UInt64(SetupHeader.end - 0x202) << 8
+        h[.jump] = 0xEB | UInt64(SetupHeader.end - SetupHeader.Field.header.offset) << 8  // jmp short past the header
         h[.header] = UInt64(SetupHeader.magic)
-        h[.version] = 0x20F
-        h[.kernel_version] = UInt64(setup.versionOffset - 0x200)
+        h[.version] = UInt64(SetupHeader.protocolVersion)
+        h[.kernel_version] = UInt64(setup.versionOffset - SetupHeader.Field.jump.offset)  // counted from 0x200
         h[.loadflags] = UInt64(LoadFlags.loadedHigh.rawValue)
         h[.setup_move_size] = 0x8000
         h[.code32_start] = 0x10_0000

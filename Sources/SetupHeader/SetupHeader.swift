@@ -9,6 +9,8 @@ public struct SetupHeader: Sendable, Equatable {
     /// "HdrS"
     public static let magic: UInt32 = 0x5372_6448
     public static let bootFlag: UInt16 = 0xAA55
+    /// The protocol our images declare: 2.15.
+    public static let protocolVersion: UInt16 = 0x020F
 
     /// Every field of protocol 2.15, named as in the boot protocol documentation.
     public enum Field: String, CaseIterable, Sendable {
