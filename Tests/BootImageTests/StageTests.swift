@@ -87,7 +87,9 @@ import Testing
 
         func findWord(_ word: String, in line: String?) -> UInt64 {
             let bp = BootParamsPage(commandLine: line)
-            return Array(word.utf8).withUnsafeBytes { code.call(findWord, bp.address, UInt64(UInt(bitPattern: $0.baseAddress!)), UInt64($0.count)) }
+            return withExtendedLifetime(bp) {
+                Array(word.utf8).withUnsafeBytes { code.call(findWord, bp.address, UInt64(UInt(bitPattern: $0.baseAddress!)), UInt64($0.count)) }
+            }
         }
     }
 
@@ -108,7 +110,10 @@ import Testing
 
     @Test func findSerialPortTakesTheFirstTtyS() throws {
         let r = try Routines()
-        func port(_ line: String?) -> UInt64 { r.code.call(r.findSerialPort, BootParamsPage(commandLine: line).address) }
+        func port(_ line: String?) -> UInt64 {
+            let bp = BootParamsPage(commandLine: line)
+            return withExtendedLifetime(bp) { r.code.call(r.findSerialPort, bp.address) }
+        }
         #expect(port("console=ttyS0") == 0x3F8)
         #expect(port("quiet console=ttyS1,115200") == 0x2F8)
         #expect(port("console=ttyS2 console=ttyS0") == 0x3E8)
@@ -183,7 +188,10 @@ import Testing
         for (runAddress, output): (UInt64, UInt64) in [(0x10_0000, 0x100_0000), (0x100_0000, 0x100_0000),
                                                         (0x300_1000, 0x320_0000), (0x1_2340_0000, 0x1_2340_0000)] {
             var place: UInt64 = 0
-            #expect(code.call(0, bp.address, runAddress, UInt64(UInt(bitPattern: withUnsafeMutablePointer(to: &place) { $0 }))) == output)
+            let result = withExtendedLifetime(bp) {
+                withUnsafeMutablePointer(to: &place) { code.call(0, bp.address, runAddress, UInt64(UInt(bitPattern: $0))) }
+            }
+            #expect(result == output)
             #expect(place == output + UInt64(initSize) - UInt64(endOffset))
         }
     }
@@ -191,7 +199,7 @@ import Testing
     /// map_gib fills a page directory with 2 MiB pages of one GiB and links it: into PDPT 0 below 512 GiB, else
     /// into PDPT 1, which it puts in the PML4's second slot.
     @Test func mapGiBLinksItsDirectory() throws {
-        var tables = 0, mapGiB = 0
+        var tables = 0
         let code = try HostCode { origin in
             var image = ImageAssembly(StageTests.parameters, origin: origin)
             image.a.mode = .bits64
@@ -204,10 +212,8 @@ import Testing
             image.a.bind(image.pageTables)
             image.a.space(PageTableLayout.size)
             tables = image.a.offset(of: image.pageTables)!
-            mapGiB = image.a.offset(of: image.mapGiB)!
             return try image.a.finish()
         }
-        _ = mapGiB
         func entry(_ table: Int, _ index: Int) -> UInt64 { code.load(UInt64.self, at: tables + table + index * 8) }
         let base = UInt64(UInt(bitPattern: code.base)) + UInt64(tables)
         _ = code.call(0, 5, base + UInt64(PageTableLayout.outputDirectory))
