@@ -19,7 +19,6 @@ enum PageTableLayout {
 extension ImageAssembly {
     /// startup_32's map of the low 4 GiB, at EBX + pgtable: PML4 → PDPT 0 → four directories of 2 MiB pages.
     mutating func identityMapLow4GiB() {
-        let pml4Loop = a.label(), pdLoop = a.label()
         let tables = pageTables.offset
         a.lea(.edi, .mem(.ebx, tables))
         a.xor(.eax, .eax)
@@ -31,21 +30,21 @@ extension ImageAssembly {
         a.lea(.edi, .mem(.ebx, tables + Imm(PageTableLayout.pdpt0)))
         a.lea(.eax, .mem(.edi, Imm(PageTableLayout.lowDirectories - PageTableLayout.pdpt0) + X86.Page.table))
         a.mov(.ecx, Imm(PageTableLayout.lowGiB))
-        a.bind(pml4Loop)
-        a.mov(.mem(.edi), .eax)
-        a.add(.eax, Imm(X86.Page.size))
-        a.add(.edi, 8)
-        a.dec(.ecx)
-        a.jcc(.nz, pml4Loop)
+        storeEntries(step: X86.Page.size)
         a.lea(.edi, .mem(.ebx, tables + Imm(PageTableLayout.lowDirectories)))
         a.mov(.eax, X86.Page.large2M)
         a.mov(.ecx, Imm(PageTableLayout.lowGiB * X86.Page.entriesPerTable))
-        a.bind(pdLoop)
+        storeEntries(step: X86.Page.largeSize)
+    }
+
+    /// ECX 32-bit entries from EAX up by `step`, at EDI.
+    private mutating func storeEntries(step: Int) {
+        let loop = a.here()
         a.mov(.mem(.edi), .eax)
-        a.add(.eax, Imm(X86.Page.largeSize))
+        a.add(.eax, Imm(step))
         a.add(.edi, 8)
         a.dec(.ecx)
-        a.jcc(.nz, pdLoop)
+        a.jcc(.nz, loop)
     }
 
     /// build_page_tables, for the 64-bit entry: the low 4 GiB plus the GiB regions holding [output, output +

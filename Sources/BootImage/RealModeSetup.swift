@@ -170,12 +170,7 @@ struct RealModeSetup {
 
         s.mode = .bits32
         s.bind(protected32)
-        s.mov(.ax, X86.Selector.data)
-        s.mov(.ds, .ax)
-        s.mov(.es, .ax)
-        s.mov(.fs, .ax)
-        s.mov(.gs, .ax)
-        s.mov(.ss, .ax)
+        s.loadDataSegments()
         s.mov(.esp, .esi)
         s.xor(.ebx, .ebx)
         s.xor(.edi, .edi)

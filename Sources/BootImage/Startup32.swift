@@ -31,12 +31,7 @@ extension ImageAssembly {
         a.lea(.eax, .mem(.ebp, gdt.offset))
         a.mov(.mem(.ebp, gdtDescriptor.offset + 2), .eax)
         a.lgdt(.mem(.ebp, gdtDescriptor.offset))
-        a.mov(.ax, X86.Selector.data)
-        a.mov(.ds, .ax)
-        a.mov(.es, .ax)
-        a.mov(.fs, .ax)
-        a.mov(.gs, .ax)
-        a.mov(.ss, .ax)
+        a.loadDataSegments()
         identityMapLow4GiB()
         // PAE, the tables, EFER.LME, paging: long mode, entered by a far return.
         a.mov(.eax, .cr4)

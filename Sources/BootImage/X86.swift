@@ -52,6 +52,14 @@ enum X86 {
     static let exceptionsWithErrorCode: Set<Int> = [8, 10, 11, 12, 13, 14, 17, 21, 29, 30]
 }
 
+extension Assembler {
+    /// DS, ES, FS, GS and SS = our flat data segment (through AX), as after each GDT load in 32-bit code.
+    mutating func loadDataSegments() {
+        mov(.ax, X86.Selector.data)
+        for segment: SegmentReg in [.ds, .es, .fs, .gs, .ss] { mov(segment, .ax) }
+    }
+}
+
 /// The PC's 16550 serial ports, as the kernel's `ttyS0`…`ttyS3` number them.
 enum UART {
     static let ports: [Imm] = [0x3F8, 0x2F8, 0x3E8, 0x2E8]
