@@ -5,6 +5,8 @@ public struct BzImage: Sendable {
     public private(set) var size = 0
     public private(set) var header = SetupHeader()
     public private(set) var bootSector = BootSector(image: UnsafeRawBufferPointer(start: nil, count: 0))
+    /// The PE/COFF header of an EFI-bootable image.
+    public private(set) var pe: PEHeader? = nil
     /// File offset of the protected-mode image (`(setup_sects + 1) × 512`).
     public private(set) var setupSize = 0
     /// The protected-mode image's length by the header (`syssize × 16`).
@@ -27,6 +29,7 @@ public struct BzImage: Sendable {
         size = image.count
         header = SetupHeader(image: image)
         bootSector = BootSector(image: image)
+        pe = PEHeader(parsing: image)
         var findings = [Finding]()
         let h = header
         func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: image.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }

@@ -22,6 +22,7 @@ extension BzImage {
         let pe = bootSector.peOffset.map { "MZ/PE header at 0x\(String($0, radix: 16))" } ?? "no MZ/PE header"
         let signature = bootSector.signature.map { "signed (Authenticode, \($0.size) bytes at 0x\(String($0.offset, radix: 16)))" } ?? "not signed"
         lines.append("boot sector: \(pe), \(signature)")
+        if let header = self.pe { lines += header.textLines }
         if let info = kernelInfo {
             lines.append("kernel_info: LToP, size \(info.headerSize), total \(info.totalSize), setup_type_max \(hexString(UInt64(info.setupTypeMax)))")
         }
@@ -79,6 +80,7 @@ extension BzImage {
         members.append(("crc_ok", crc == nil ? "null" : "\(crcMatches)"))
         members.append(("pe_header", "\(bootSector.peOffset != nil)"))
         members.append(("signed", "\(bootSector.isSigned)"))
+        members.append(("pe", pe?.jsonObject ?? "null"))
         members.append(("kernel_info", kernelInfo.map {
             "{\"header_size\": \($0.headerSize), \"total_size\": \($0.totalSize), \"setup_type_max\": \($0.setupTypeMax)}"
         } ?? "null"))
@@ -117,3 +119,30 @@ func json(_ text: String) -> String {
 }
 
 func json(_ list: [String]) -> String { "[" + list.map(json).joined(separator: ", ") + "]" }
+
+extension PEHeader {
+    /// The PE/COFF facts a UEFI loader or signer acts on, and the section table.
+    var textLines: [String] {
+        var lines = ["PE32+: machine 0x\(String(machine, radix: 16)), entry 0x\(String(entryPoint, radix: 16)), "
+            + "SizeOfImage 0x\(String(sizeOfImage, radix: 16)), SizeOfHeaders 0x\(String(sizeOfHeaders, radix: 16)), "
+            + "image version \(majorImageVersion).\(minorImageVersion)"
+            + (dllCharacteristics.contains(.nxCompat) ? ", NX_COMPAT" : "")
+            + (linuxMagic == Magic.linux ? ", LINUX_PE_MAGIC" : "")]
+        lines.append("  section   VirtualAddress  VirtualSize  file offset  raw size   flags")
+        for s in sections {
+            lines.append("  " + pad(s.name, 10) + pad(hexString(UInt64(s.virtualAddress)), 16) + pad(hexString(UInt64(s.virtualSize)), 13)
+                + pad(hexString(UInt64(s.rawOffset)), 13) + pad(hexString(UInt64(s.rawSize)), 11) + s.flags.permissions)
+        }
+        return lines
+    }
+
+    var jsonObject: String {
+        let list = sections.map {
+            "{\"name\": \(json($0.name)), \"virtual_address\": \($0.virtualAddress), \"virtual_size\": \($0.virtualSize), "
+                + "\"raw_offset\": \($0.rawOffset), \"raw_size\": \($0.rawSize), \"characteristics\": \($0.flags.rawValue)}"
+        }
+        return "{\"machine\": \(machine), \"entry_point\": \(entryPoint), \"size_of_image\": \(sizeOfImage), "
+            + "\"size_of_headers\": \(sizeOfHeaders), \"major_image_version\": \(majorImageVersion), "
+            + "\"dll_characteristics\": \(dllCharacteristics.rawValue), \"sections\": [" + list.joined(separator: ", ") + "]}"
+    }
+}
