@@ -1,0 +1,240 @@
+/// What the image tells the EFI entry about itself: seven 8-byte little-endian fields in this order, laid out by
+/// the boot code next to the PE entry. Offsets are from the protected-mode image's start in memory (the headers
+/// may not be in memory: systemd-stub ≥ 258 loads sections only), so nothing needs patching at run time.
+public struct EFIParameters {
+    public static var size: Int { 56 }
+    /// Bytes of the protected-mode image to copy: `_edata`.
+    public var imageLength: Int
+    public var initSize: Int
+    public var alignment: UInt64
+    /// `pref_address` (LOAD_PHYSICAL_ADDR): the lowest output the 64-bit entry accepts.
+    public var loadAddress: UInt64
+    /// The image's own setup header (0x1F1 …), carried in its data.
+    public var headerOffset: Int
+    public var headerLength: Int
+    /// startup_64's offset in the protected-mode image.
+    public var entryOffset: Int
+
+    public init(imageLength: Int, initSize: Int, alignment: UInt64, loadAddress: UInt64, headerOffset: Int,
+                headerLength: Int, entryOffset: Int) {
+        self.imageLength = imageLength
+        self.initSize = initSize
+        self.alignment = alignment
+        self.loadAddress = loadAddress
+        self.headerOffset = headerOffset
+        self.headerLength = headerLength
+        self.entryOffset = entryOffset
+    }
+
+    public init(reading raw: UnsafeRawPointer) {
+        imageLength = raw.loadUnaligned(as: Int.self)
+        initSize = raw.loadUnaligned(fromByteOffset: 8, as: Int.self)
+        alignment = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+        loadAddress = raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+        headerOffset = raw.loadUnaligned(fromByteOffset: 32, as: Int.self)
+        headerLength = raw.loadUnaligned(fromByteOffset: 40, as: Int.self)
+        entryOffset = raw.loadUnaligned(fromByteOffset: 48, as: Int.self)
+    }
+
+    public func write(to raw: UnsafeMutableRawPointer) {
+        raw.storeBytes(of: imageLength, as: Int.self)
+        raw.storeBytes(of: initSize, toByteOffset: 8, as: Int.self)
+        raw.storeBytes(of: alignment, toByteOffset: 16, as: UInt64.self)
+        raw.storeBytes(of: loadAddress, toByteOffset: 24, as: UInt64.self)
+        raw.storeBytes(of: headerOffset, toByteOffset: 32, as: Int.self)
+        raw.storeBytes(of: headerLength, toByteOffset: 40, as: Int.self)
+        raw.storeBytes(of: entryOffset, toByteOffset: 48, as: Int.self)
+    }
+}
+
+/// The EFI entry's work before the kernel's decompression, as a loader's: boot_params from the image's own header,
+/// the command line from LoadedImage, the initrd through LoadFile2, screen_info from GOP, an init_size buffer at
+/// a kernel_alignment boundary holding a copy of the protected-mode image, then the memory map, efi_info, E820
+/// and ExitBootServices. The boot code then enters the copy's startup_64 with RSI = boot_params: from there the
+/// boot is the one every other entry takes (the move, the stub's decoder, KASLR's virtual part, the kernel).
+public enum EFIBoot {
+    /// Where the boot goes on: boot_params and the 64-bit entry of the copy.
+    public struct Handoff: Equatable {
+        public var bootParams: UInt64
+        public var entry: UInt64
+    }
+
+    public enum Failure: Error, Equatable {
+        case noLoadedImage, noMemoryForBootParams, noMemoryForCommandLine, initrd(EFI.Status), noMemoryForKernel
+        case memoryMap(EFI.Status), exitBootServices(EFI.Status)
+
+        /// What the firmware console shows before the entry returns to the firmware.
+        public var message: StaticString {
+            switch self {
+            case .noLoadedImage: return "mkbzimage: the firmware gives no EFI_LOADED_IMAGE_PROTOCOL for this image\n"
+            case .noMemoryForBootParams: return "mkbzimage: no memory below 4 GiB for boot_params\n"
+            case .noMemoryForCommandLine: return "mkbzimage: no memory below 4 GiB for the command line\n"
+            case .initrd: return "mkbzimage: loading the initrd through LoadFile2 failed\n"
+            case .noMemoryForKernel: return "mkbzimage: no memory for the kernel's init_size buffer\n"
+            case .memoryMap: return "mkbzimage: GetMemoryMap failed\n"
+            case .exitBootServices: return "mkbzimage: ExitBootServices failed twice\n"
+            }
+        }
+
+        public var status: EFI.Status {
+            switch self {
+            case .noLoadedImage: return EFI.StatusCode.loadError
+            case .noMemoryForBootParams, .noMemoryForCommandLine, .noMemoryForKernel: return EFI.StatusCode.outOfResources
+            case .initrd(let status), .memoryMap(let status), .exitBootServices(let status): return status
+            }
+        }
+    }
+
+    static var below4G: UInt64 { 0xFFFF_FFFF }
+    /// COMMAND_LINE_SIZE: cmdline_size + 1.
+    static var commandLineLimit: Int { 2048 }
+
+    /// The whole sequence. `image` is the protected-mode image in memory.
+    public static func run(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters)
+        throws(Failure) -> Handoff
+    {
+        guard let loaded = firmware.handleProtocol(firmware.imageHandle, .loadedImage) else { throw .noLoadedImage }
+        let bootParams = try makeBootParams(firmware, header: image + p.headerOffset, headerLength: p.headerLength)
+        try commandLine(firmware, loaded: loaded, bootParams: bootParams)
+        try EFIInitrd.load(firmware, bootParams: bootParams)
+        EFIGraphics.fillScreenInfo(firmware, bootParams: bootParams)
+        let buffer = try kernelBuffer(firmware, p)
+        UnsafeMutableRawPointer(bitPattern: UInt(buffer))!.copyMemory(from: image, byteCount: p.imageLength)
+        try exitBootServices(firmware, bootParams: bootParams)
+        return Handoff(bootParams: word(bootParams), entry: buffer &+ UInt64(p.entryOffset))
+    }
+
+    /// A zeroed page below 4 GiB (cmd_line_ptr and the 32-bit fields reach it), the image's setup header at
+    /// 0x1F1, type_of_loader as the kernel's own stub sets it.
+    static func makeBootParams(_ firmware: EFIFirmware, header: UnsafeRawPointer, headerLength: Int)
+        throws(Failure) -> UnsafeMutableRawPointer
+    {
+        guard let address = firmware.allocatePages(EFI.AllocateType.maxAddress, EFI.MemoryType.loaderData, pages: 1,
+                                                   address: below4G),
+              let page = UnsafeMutableRawPointer(bitPattern: UInt(address)) else { throw .noMemoryForBootParams }
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: ZeroPage.size)
+        (page + ZeroPage.setupHeader).copyMemory(from: header, byteCount: min(headerLength, ZeroPage.size - ZeroPage.setupHeader))
+        page.storeBytes(of: ZeroPage.efiStubLoader, toByteOffset: ZeroPage.typeOfLoader, as: UInt8.self)
+        return page
+    }
+
+    /// LoadOptions (UCS-2) → a UTF-8 command line in its own page below 4 GiB → cmd_line_ptr (+ ext).
+    static func commandLine(_ firmware: EFIFirmware, loaded: UnsafeRawPointer, bootParams: UnsafeMutableRawPointer)
+        throws(Failure)
+    {
+        guard let address = firmware.allocatePages(EFI.AllocateType.maxAddress, EFI.MemoryType.loaderData, pages: 1,
+                                                   address: below4G),
+              let line = UnsafeMutableRawPointer(bitPattern: UInt(address)) else { throw .noMemoryForCommandLine }
+        let size = Int(loaded.loadUnaligned(fromByteOffset: EFI.LoadedImage.loadOptionsSize, as: UInt32.self))
+        let options = loaded.loadUnaligned(fromByteOffset: EFI.LoadedImage.loadOptions, as: UnsafeRawPointer?.self)
+        _ = EFICommandLine.convert(options, optionsSize: size, into: line, limit: commandLineLimit)
+        setAddress(address, in: bootParams, low: ZeroPage.cmdLinePtr, high: ZeroPage.extCmdLinePtr)
+    }
+
+    /// init_size bytes at a kernel_alignment boundary, at least LOAD_PHYSICAL_ADDR (the 64-bit entry decompresses
+    /// from there): pref_address when it is free, else wherever the firmware has room, aligned inside a larger
+    /// allocation. EfiLoaderCode: the kernel runs from it.
+    static func kernelBuffer(_ firmware: EFIFirmware, _ p: EFIParameters) throws(Failure) -> UInt64 {
+        let pages = (p.initSize &+ EFI.pageSize &- 1) / EFI.pageSize
+        if let address = firmware.allocatePages(EFI.AllocateType.address, EFI.MemoryType.loaderCode, pages: pages,
+                                                address: p.loadAddress) {
+            return address
+        }
+        let slack = Int(p.alignment) / EFI.pageSize
+        guard let address = firmware.allocatePages(EFI.AllocateType.anyPages, EFI.MemoryType.loaderCode,
+                                                   pages: pages &+ slack, address: 0) else { throw .noMemoryForKernel }
+        let aligned = (address &+ p.alignment &- 1) & ~(p.alignment &- 1)
+        guard aligned >= p.loadAddress else {
+            firmware.freePages(address, pages: pages &+ slack)
+            throw .noMemoryForKernel
+        }
+        return aligned
+    }
+
+    /// The final memory map into a pool buffer with room to spare, efi_info, E820, ExitBootServices; once more
+    /// with a fresh map if the key went stale (nothing else may be called in between).
+    static func exitBootServices(_ firmware: EFIFirmware, bootParams: UnsafeMutableRawPointer) throws(Failure) {
+        var map = EFIMemoryMapBuffer()
+        try map.allocate(firmware)
+        for attempt in 0..<2 {
+            let status = map.read(firmware)
+            guard !EFI.StatusCode.isError(status) else { throw .memoryMap(status) }
+            map.fillEFIInfo(bootParams, systemTable: firmware.systemTable)
+            let exit = firmware.service(EFI.BootServices.exitBootServices, firmware.imageHandle, map.key)
+            if !EFI.StatusCode.isError(exit) { break }
+            if attempt == 1 || exit != EFI.StatusCode.invalidParameter { throw .exitBootServices(exit) }
+        }
+        let count = EFIMemoryMap.writeE820(map: map.buffer, count: map.count, descriptorSize: map.descriptorSize,
+                                           into: bootParams + ZeroPage.e820Table)
+        bootParams.storeBytes(of: UInt8(count), toByteOffset: ZeroPage.e820Entries, as: UInt8.self)
+    }
+
+    /// Stores a 64-bit address as the 32-bit field at `low` and the upper half at `high`.
+    static func setAddress(_ address: UInt64, in bootParams: UnsafeMutableRawPointer, low: Int, high: Int) {
+        bootParams.storeBytes(of: UInt32(truncatingIfNeeded: address), toByteOffset: low, as: UInt32.self)
+        bootParams.storeBytes(of: UInt32(truncatingIfNeeded: address >> 32), toByteOffset: high, as: UInt32.self)
+    }
+}
+
+/// The memory map's buffer and what GetMemoryMap said of it.
+struct EFIMemoryMapBuffer {
+    var buffer = UnsafeMutableRawPointer(bitPattern: 8)!
+    var capacity = 0, size = 0, key: UInt64 = 0, descriptorSize = 0
+    var version: UInt32 = 0
+    var count: Int { descriptorSize > 0 ? size / descriptorSize : 0 }
+
+    /// A pool buffer for the map plus 32 descriptors' slack (allocating it adds descriptors itself).
+    mutating func allocate(_ firmware: EFIFirmware) throws(EFIBoot.Failure) {
+        var needed = 0, key: UInt64 = 0, stride = 0
+        var version: UInt32 = 0
+        let status = withUnsafeMutablePointer(to: &needed) { n in
+            withUnsafeMutablePointer(to: &key) { k in
+                withUnsafeMutablePointer(to: &stride) { s in
+                    withUnsafeMutablePointer(to: &version) { v in
+                        firmware.service(EFI.BootServices.getMemoryMap, word(n), 0, word(k), word(s), word(v))
+                    }
+                }
+            }
+        }
+        guard status == EFI.StatusCode.bufferTooSmall, stride >= EFI.MemoryDescriptor.minimumSize else {
+            throw .memoryMap(status)
+        }
+        capacity = needed &+ 32 &* stride
+        var pool: UInt64 = 0
+        let allocated = withUnsafeMutablePointer(to: &pool) {
+            firmware.service(EFI.BootServices.allocatePool, UInt64(EFI.MemoryType.loaderData), UInt64(capacity), word($0))
+        }
+        guard !EFI.StatusCode.isError(allocated), let memory = UnsafeMutableRawPointer(bitPattern: UInt(pool)) else {
+            throw .memoryMap(allocated)
+        }
+        buffer = memory
+    }
+
+    mutating func read(_ firmware: EFIFirmware) -> EFI.Status {
+        size = capacity
+        return withUnsafeMutablePointer(to: &size) { n in
+            withUnsafeMutablePointer(to: &key) { k in
+                withUnsafeMutablePointer(to: &descriptorSize) { s in
+                    withUnsafeMutablePointer(to: &version) { v in
+                        firmware.service(EFI.BootServices.getMemoryMap, word(n), word(buffer), word(k), word(s), word(v))
+                    }
+                }
+            }
+        }
+    }
+
+    /// efi_info (boot_params 0x1C0): "EL64", the system table and the map, each address split in two halves.
+    func fillEFIInfo(_ bootParams: UnsafeMutableRawPointer, systemTable: UnsafeRawPointer) {
+        let info = bootParams + ZeroPage.efiInfo
+        let table = word(systemTable), mapAddress = word(buffer)
+        info.storeBytes(of: ZeroPage.efiLoaderSignature64, as: UInt32.self)
+        info.storeBytes(of: UInt32(truncatingIfNeeded: table), toByteOffset: 4, as: UInt32.self)
+        info.storeBytes(of: UInt32(descriptorSize), toByteOffset: 8, as: UInt32.self)
+        info.storeBytes(of: version, toByteOffset: 12, as: UInt32.self)
+        info.storeBytes(of: UInt32(truncatingIfNeeded: mapAddress), toByteOffset: 16, as: UInt32.self)
+        info.storeBytes(of: UInt32(size), toByteOffset: 20, as: UInt32.self)
+        info.storeBytes(of: UInt32(truncatingIfNeeded: table >> 32), toByteOffset: 24, as: UInt32.self)
+        info.storeBytes(of: UInt32(truncatingIfNeeded: mapAddress >> 32), toByteOffset: 28, as: UInt32.self)
+        bootParams.storeBytes(of: UInt32(32768), toByteOffset: ZeroPage.altMemK, as: UInt32.self)
+    }
+}

@@ -1,0 +1,321 @@
+import Foundation
+import StubCore
+import Testing
+
+/// A firmware of the test's making: a system table whose boot services are numbered fakes that record their calls,
+/// a crafted memory map, a LoadFile2 initrd, a GOP and a console; memory comes from the host. The EFI entry's
+/// logic runs against it unchanged (the call function is the only difference from the boot).
+final class FakeFirmware {
+    nonisolated(unsafe) static var current: FakeFirmware?
+
+    enum Function: UInt64 {
+        case allocatePages = 1, freePages, getMemoryMap, allocatePool, handleProtocol, locateDevicePath,
+             exitBootServices, locateProtocol, outputString, loadFile
+    }
+
+    var calls: [(Function, [UInt64])] = []
+    var console = ""
+    var allocations: [(type: UInt64, memoryType: UInt32, pages: Int, limit: UInt64, address: UInt64)] = []
+    var memory: [UnsafeMutableRawPointer] = []
+    var staleKeys = 1  // ExitBootServices refuses the first key, as when an allocation raced it
+    var exited = false
+    var mapKey: UInt64 = 0x1000
+    var initrd: [UInt8]? = Array("initrd contents".utf8)
+    var hasLoadedImage = true
+    var preferredAddressFree = false
+    var kernelRegion: UnsafeMutableRawPointer?
+
+    let systemTable = UnsafeMutableRawPointer.allocate(byteCount: 120, alignment: 8)
+    let bootServices = UnsafeMutableRawPointer.allocate(byteCount: 400, alignment: 8)
+    let conOut = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+    let loadedImage = UnsafeMutableRawPointer.allocate(byteCount: 96, alignment: 8)
+    let options: UnsafeMutableRawPointer
+    let optionsSize: Int
+    let loadFile2 = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+    let gop = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
+    let gopMode = UnsafeMutableRawPointer.allocate(byteCount: 40, alignment: 8)
+    let gopInfo = UnsafeMutableRawPointer.allocate(byteCount: 36, alignment: 8)
+    static let imageHandle: UInt64 = 0x1111, initrdHandle: UInt64 = 0x2222
+    /// (EFI type, start, pages) of the map the firmware reports; 48-byte descriptors.
+    var map: [(UInt32, UInt64, UInt64)] = [
+        (7, 0, 0x9F), (0, 0x9F000, 0x61), (4, 0x10_0000, 0x100), (7, 0x20_0000, 0x3E00), (3, 0x400_0000, 0x10),
+        (6, 0x401_0000, 0x10), (9, 0x402_0000, 0x4), (10, 0x402_4000, 0x4), (11, 0xFEC0_0000, 1),
+    ]
+
+    init(commandLine: String) {
+        let units = Array(commandLine.utf16) + [0]
+        optionsSize = units.count * 2
+        options = UnsafeMutableRawPointer.allocate(byteCount: optionsSize, alignment: 2)
+        units.withUnsafeBytes { options.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        for (page, size) in [(conOut, 16), (gop, 32), (gopMode, 40)] { page.initializeMemory(as: UInt8.self, repeating: 0, count: size) }
+        systemTable.initializeMemory(as: UInt8.self, repeating: 0, count: 120)
+        bootServices.initializeMemory(as: UInt8.self, repeating: 0, count: 400)
+        loadedImage.initializeMemory(as: UInt8.self, repeating: 0, count: 96)
+        gopInfo.initializeMemory(as: UInt8.self, repeating: 0, count: 36)
+        systemTable.storeBytes(of: EFI.SystemTable.signature, as: UInt64.self)
+        systemTable.storeBytes(of: conOut, toByteOffset: EFI.SystemTable.conOut, as: UnsafeMutableRawPointer.self)
+        systemTable.storeBytes(of: bootServices, toByteOffset: EFI.SystemTable.bootServices, as: UnsafeMutableRawPointer.self)
+        for (offset, function) in [(EFI.BootServices.allocatePages, Function.allocatePages), (EFI.BootServices.freePages, .freePages),
+                                   (EFI.BootServices.getMemoryMap, .getMemoryMap), (EFI.BootServices.allocatePool, .allocatePool),
+                                   (EFI.BootServices.handleProtocol, .handleProtocol), (EFI.BootServices.locateDevicePath, .locateDevicePath),
+                                   (EFI.BootServices.exitBootServices, .exitBootServices), (EFI.BootServices.locateProtocol, .locateProtocol)] {
+            bootServices.storeBytes(of: function.rawValue, toByteOffset: offset, as: UInt64.self)
+        }
+        conOut.storeBytes(of: Function.outputString.rawValue, toByteOffset: EFI.SimpleTextOutput.outputString, as: UInt64.self)
+        loadedImage.storeBytes(of: UInt32(optionsSize), toByteOffset: EFI.LoadedImage.loadOptionsSize, as: UInt32.self)
+        loadedImage.storeBytes(of: options, toByteOffset: EFI.LoadedImage.loadOptions, as: UnsafeMutableRawPointer.self)
+        loadFile2.storeBytes(of: Function.loadFile.rawValue, as: UInt64.self)
+        gop.storeBytes(of: gopMode, toByteOffset: 24, as: UnsafeMutableRawPointer.self)
+        gopMode.storeBytes(of: gopInfo, toByteOffset: 8, as: UnsafeMutableRawPointer.self)
+        gopMode.storeBytes(of: UInt64(0x1_8000_0000), toByteOffset: 24, as: UInt64.self)  // framebuffer above 4 GiB
+        gopInfo.storeBytes(of: UInt32(1280), toByteOffset: 4, as: UInt32.self)
+        gopInfo.storeBytes(of: UInt32(800), toByteOffset: 8, as: UInt32.self)
+        gopInfo.storeBytes(of: UInt32(1), toByteOffset: 12, as: UInt32.self)  // BGRX
+        gopInfo.storeBytes(of: UInt32(1280), toByteOffset: 32, as: UInt32.self)
+    }
+
+    deinit {
+        for block in memory { block.deallocate() }
+        for page in [systemTable, bootServices, conOut, loadedImage, options, loadFile2, gop, gopMode, gopInfo] { page.deallocate() }
+    }
+
+    var firmware: EFIFirmware { EFIFirmware(call: fakeCall, imageHandle: Self.imageHandle, systemTable: systemTable)! }
+
+    func hostMemory(_ bytes: Int, alignment: Int = 4096) -> UInt64 {
+        let block = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: alignment)
+        block.initializeMemory(as: UInt8.self, repeating: 0xA5, count: bytes)
+        memory.append(block)
+        return UInt64(UInt(bitPattern: block))
+    }
+
+    func handle(_ function: Function, _ a: [UInt64]) -> UInt64 {
+        calls.append((function, a))
+        func out(_ at: UInt64) -> UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: UInt(at))! }
+        switch function {
+        case .allocatePages:
+            let pages = Int(a[2]), pointer = out(a[3])
+            if a[0] == EFI.AllocateType.address {
+                guard preferredAddressFree, let region = kernelRegion else { return EFI.StatusCode.notFound }
+                allocations.append((a[0], UInt32(a[1]), pages, 0, UInt64(UInt(bitPattern: region))))
+                return EFI.StatusCode.success
+            }
+            let address = hostMemory(pages * 4096)
+            allocations.append((a[0], UInt32(a[1]), pages, pointer.load(as: UInt64.self), address))
+            pointer.storeBytes(of: address, as: UInt64.self)
+            return EFI.StatusCode.success
+        case .freePages:
+            return EFI.StatusCode.success
+        case .getMemoryMap:
+            let size = out(a[0]), needed = map.count * 48
+            out(a[3]).storeBytes(of: 48, as: Int.self)
+            out(a[4]).storeBytes(of: UInt32(1), as: UInt32.self)
+            out(a[2]).storeBytes(of: mapKey, as: UInt64.self)
+            guard size.load(as: Int.self) >= needed, a[1] != 0 else {
+                size.storeBytes(of: needed, as: Int.self)
+                return EFI.StatusCode.bufferTooSmall
+            }
+            for (i, (type, start, pages)) in map.enumerated() {
+                let d = out(a[1]) + i * 48
+                d.initializeMemory(as: UInt8.self, repeating: 0, count: 48)
+                d.storeBytes(of: type, as: UInt32.self)
+                d.storeBytes(of: start, toByteOffset: 8, as: UInt64.self)
+                d.storeBytes(of: pages, toByteOffset: 24, as: UInt64.self)
+            }
+            size.storeBytes(of: needed, as: Int.self)
+            return EFI.StatusCode.success
+        case .allocatePool:
+            out(a[2]).storeBytes(of: hostMemory(Int(a[1]), alignment: 8), as: UInt64.self)
+            return EFI.StatusCode.success
+        case .handleProtocol:
+            let guid = EFI.GUID(reading: UnsafeRawPointer(out(a[1])))
+            let interface: UnsafeMutableRawPointer?
+            if a[0] == Self.imageHandle, guid == .loadedImage, hasLoadedImage { interface = loadedImage }
+            else if a[0] == Self.initrdHandle, guid == .loadFile2 { interface = loadFile2 }
+            else { interface = nil }
+            guard let interface else { return EFI.StatusCode.unsupported }
+            out(a[2]).storeBytes(of: interface, as: UnsafeMutableRawPointer.self)
+            return EFI.StatusCode.success
+        case .locateDevicePath:
+            // The initrd's vendor media node, then the end node: the handle, and the path left (the end node).
+            let path = out(a[1]).load(as: UnsafeMutableRawPointer.self)
+            let node = path.loadUnaligned(as: UInt32.self), guid = EFI.GUID(reading: UnsafeRawPointer(path + 4))
+            guard initrd != nil, EFI.GUID(reading: UnsafeRawPointer(out(a[0]))) == .devicePath, node == 0x0014_0304,
+                  guid == .linuxInitrdMedia else { return EFI.StatusCode.notFound }
+            out(a[1]).storeBytes(of: path + 20, as: UnsafeMutableRawPointer.self)
+            out(a[2]).storeBytes(of: Self.initrdHandle, as: UInt64.self)
+            return EFI.StatusCode.success
+        case .loadFile:
+            guard let initrd, a[0] == UInt64(UInt(bitPattern: loadFile2)),
+                  out(a[1]).loadUnaligned(as: UInt32.self) == 0x0004_FF7F else { return EFI.StatusCode.invalidParameter }
+            let size = out(a[3])
+            guard a[4] != 0, size.load(as: Int.self) >= initrd.count else {
+                size.storeBytes(of: initrd.count, as: Int.self)
+                return EFI.StatusCode.bufferTooSmall
+            }
+            initrd.withUnsafeBytes { out(a[4]).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            return EFI.StatusCode.success
+        case .exitBootServices:
+            guard a[0] == Self.imageHandle, staleKeys == 0, a[1] == mapKey else {
+                staleKeys = max(0, staleKeys - 1)
+                mapKey += 1
+                return EFI.StatusCode.invalidParameter
+            }
+            exited = true
+            return EFI.StatusCode.success
+        case .locateProtocol:
+            guard EFI.GUID(reading: UnsafeRawPointer(out(a[0]))) == .graphicsOutput else { return EFI.StatusCode.notFound }
+            out(a[2]).storeBytes(of: gop, as: UnsafeMutableRawPointer.self)
+            return EFI.StatusCode.success
+        case .outputString:
+            var at = out(a[1])
+            while at.load(as: UInt16.self) != 0 { console.unicodeScalars.append(UnicodeScalar(at.load(as: UInt16.self))!); at += 2 }
+            return EFI.StatusCode.success
+        }
+    }
+}
+
+private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
+    guard let fake = FakeFirmware.current, let f = FakeFirmware.Function(rawValue: function) else {
+        return EFI.StatusCode.unsupported
+    }
+    return fake.handle(f, [a, b, c, d, e])
+}
+
+@Suite(.serialized) struct EFIBootTests {
+    static let header: [UInt8] = (0..<0x7B).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+
+    /// A fake protected-mode image: 16 KiB of pattern with a header copy at 0x3000.
+    static func image() -> [UInt8] {
+        var image = (0..<0x4000).map { UInt8(truncatingIfNeeded: $0 >> 3) }
+        image.replaceSubrange(0x3000..<0x3000 + header.count, with: header)
+        return image
+    }
+
+    static func parameters(loadAddress: UInt64 = 0x100_0000) -> EFIParameters {
+        EFIParameters(imageLength: 0x4000, initSize: 0x40_0000, alignment: 0x20_0000, loadAddress: loadAddress,
+                      headerOffset: 0x3000, headerLength: header.count, entryOffset: 0x200)
+    }
+
+    static func run(_ fake: FakeFirmware, _ p: EFIParameters = parameters()) throws(EFIBoot.Failure) -> EFIBoot.Handoff {
+        FakeFirmware.current = fake
+        defer { FakeFirmware.current = nil }
+        let result = image().withUnsafeBytes { raw in
+            Result { () throws(EFIBoot.Failure) in try EFIBoot.run(fake.firmware, image: raw.baseAddress!, parameters: p) }
+        }
+        return try result.get()
+    }
+
+    static func bytes(_ address: UInt64, _ count: Int) -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(address)), count: count))
+    }
+
+    @Test func bootParamsCommandLineInitrdScreenAndMemoryMap() throws {
+        let fake = FakeFirmware(commandLine: "console=ttyS0 root=/dev/vda1 café")
+        let handoff = try Self.run(fake)
+        let bp = UnsafeRawPointer(bitPattern: UInt(handoff.bootParams))!
+        func u32(_ at: Int) -> UInt32 { bp.loadUnaligned(fromByteOffset: at, as: UInt32.self) }
+        func address(_ low: Int, _ high: Int) -> UInt64 { UInt64(u32(low)) | UInt64(u32(high)) << 32 }
+        // The image's header, our loader type, everything else as the page was zeroed.
+        var expected = Self.header  // as the loader updates it: type_of_loader, ramdisk, cmd_line_ptr
+        expected[0x210 - 0x1F1] = 0x21
+        expected.replaceSubrange(0x218 - 0x1F1..<0x220 - 0x1F1, with: Self.bytes(handoff.bootParams + 0x218, 8))
+        expected.replaceSubrange(0x228 - 0x1F1..<0x22C - 0x1F1, with: Self.bytes(handoff.bootParams + 0x228, 4))
+        #expect(Self.bytes(handoff.bootParams + 0x1F1, Self.header.count) == expected)
+        #expect(Self.bytes(handoff.bootParams + 0x220, 8) == Array(Self.header[0x220 - 0x1F1..<0x228 - 0x1F1]))
+        #expect(bp.load(fromByteOffset: 0x210, as: UInt8.self) == 0x21)
+        // The command line in UTF-8, NUL-terminated.
+        let line = address(0x228, 0xC8)
+        #expect(String(cString: UnsafePointer<CChar>(bitPattern: UInt(line))!) == "console=ttyS0 root=/dev/vda1 café")
+        // The initrd through LoadFile2.
+        #expect(Self.bytes(address(0x218, 0xC0), Int(address(0x21C, 0xC4))) == fake.initrd!)
+        // GOP: 1280×800 BGRX at 6 GiB.
+        #expect(bp.load(fromByteOffset: 0x0F, as: UInt8.self) == 0x70)
+        #expect(bp.loadUnaligned(fromByteOffset: 0x12, as: UInt16.self) == 1280 && bp.loadUnaligned(fromByteOffset: 0x14, as: UInt16.self) == 800)
+        #expect(address(0x18, 0x3A) == 0x1_8000_0000 && u32(0x36) == 3)
+        #expect(bp.loadUnaligned(fromByteOffset: 0x24, as: UInt16.self) == 5120 && u32(0x1C) == 5120 * 800)
+        #expect(Self.bytes(handoff.bootParams + 0x26, 8) == [8, 16, 8, 8, 8, 0, 8, 24])
+        // efi_info: EL64, the system table, the map with the firmware's stride.
+        #expect(u32(0x1C0) == 0x3436_4C45 && address(0x1C4, 0x1D8) == UInt64(UInt(bitPattern: fake.systemTable)))
+        #expect(u32(0x1C8) == 48 && u32(0x1CC) == 1 && u32(0x1D4) == UInt32(fake.map.count * 48))
+        // E820: RAM merged across boot-services data, conventional memory and boot-services code; runtime, ACPI,
+        // NVS, MMIO kept apart.
+        let e820 = (0..<Int(bp.load(fromByteOffset: 0x1E8, as: UInt8.self))).map { i in
+            (bp.loadUnaligned(fromByteOffset: 0x2D0 + 20 * i, as: UInt64.self),
+             bp.loadUnaligned(fromByteOffset: 0x2D8 + 20 * i, as: UInt64.self),
+             bp.loadUnaligned(fromByteOffset: 0x2E0 + 20 * i, as: UInt32.self))
+        }
+        #expect(e820.map(\.0) == [0, 0x9F000, 0x10_0000, 0x401_0000, 0x402_0000, 0x402_4000, 0xFEC0_0000])
+        #expect(e820.map(\.2) == [1, 2, 1, 2, 3, 4, 2])
+        #expect(e820[2].1 == (0x100 + 0x3E00 + 0x10) * 4096)
+        // ExitBootServices: refused once with a stale key, then the fresh map's key; nothing called after it.
+        let exits = fake.calls.filter { $0.0 == .exitBootServices }
+        #expect(exits.count == 2 && fake.exited)
+        #expect(fake.calls.last?.0 == .exitBootServices)
+        // boot_params and the command line below 4 GiB; the kernel's buffer as EfiLoaderCode.
+        #expect(fake.allocations.prefix(2).allSatisfy {
+            $0.type == EFI.AllocateType.maxAddress && $0.memoryType == EFI.MemoryType.loaderData && $0.pages == 1 && $0.limit == 0xFFFF_FFFF
+        })
+        #expect(fake.console.isEmpty)
+    }
+
+    /// The image goes to an init_size buffer at a kernel_alignment boundary: pref_address when it is free.
+    @Test func theKernelBufferIsAlignedAndHoldsTheImage() throws {
+        let fake = FakeFirmware(commandLine: "")
+        let region = fake.hostMemory(0x40_0000, alignment: 0x20_0000)
+        fake.kernelRegion = UnsafeMutableRawPointer(bitPattern: UInt(region))
+        fake.preferredAddressFree = true
+        let handoff = try Self.run(fake, Self.parameters(loadAddress: region))
+        #expect(handoff.entry == region + 0x200)
+        #expect(Self.bytes(region, 0x4000) == Self.image())
+        // pref_address taken: another allocation, aligned inside, never below LOAD_PHYSICAL_ADDR.
+        let other = FakeFirmware(commandLine: "")
+        let moved = try Self.run(other, Self.parameters(loadAddress: 0x100_0000))
+        let buffer = moved.entry - 0x200
+        #expect(buffer % 0x20_0000 == 0 && buffer >= 0x100_0000)
+        #expect(Self.bytes(buffer, 0x4000) == Self.image())
+        let code = try #require(other.allocations.first { $0.memoryType == EFI.MemoryType.loaderCode && $0.type == EFI.AllocateType.anyPages })
+        #expect(code.pages == 0x400 + 0x200 && buffer >= code.address && buffer + 0x40_0000 <= code.address + 0x600 * 4096)
+    }
+
+    @Test func noInitrdDeviceMeansNoInitrd() throws {
+        let fake = FakeFirmware(commandLine: "quiet")
+        fake.initrd = nil
+        let handoff = try Self.run(fake)
+        let bp = UnsafeRawPointer(bitPattern: UInt(handoff.bootParams))!
+        #expect(Self.bytes(handoff.bootParams + 0x218, 8) == Array(Self.header[0x218 - 0x1F1..<0x220 - 0x1F1]))  // as the header had them
+        #expect(!fake.calls.contains { $0.0 == .loadFile })
+    }
+
+    @Test func failuresComeBackBeforeExitBootServices() throws {
+        let fake = FakeFirmware(commandLine: "")
+        fake.hasLoadedImage = false
+        #expect(throws: EFIBoot.Failure.noLoadedImage) { try Self.run(fake) }
+        #expect(!fake.exited)
+        let stale = FakeFirmware(commandLine: "")
+        stale.staleKeys = 2
+        #expect(throws: EFIBoot.Failure.exitBootServices(EFI.StatusCode.invalidParameter)) { try Self.run(stale) }
+        #expect(EFIBoot.Failure.noLoadedImage.status == EFI.StatusCode.loadError)
+    }
+
+    /// Every EFI memory type's E820 type, as the kernel's stub maps them.
+    @Test func e820Types() {
+        #expect((0..<17).map { EFIMemoryMap.e820Type(UInt32($0)) } == [2, 1, 1, 1, 1, 2, 2, 1, 5, 3, 4, 2, 2, 2, 7, 0, 0])
+        #expect(EFIMemoryMap.e820Type(0x7000_0000) == 0)  // OEM types are not reported
+    }
+
+    @Test func commandLineConversion() {
+        func convert(_ units: [UInt16], limit: Int = 2048) -> [UInt8] {
+            var out = [UInt8](repeating: 0xEE, count: limit + 1)
+            let n = units.withUnsafeBytes { u in out.withUnsafeMutableBytes {
+                EFICommandLine.convert(u.baseAddress, optionsSize: u.count, into: $0.baseAddress!, limit: limit) } }
+            #expect(out[n] == 0)
+            return Array(out[..<n])
+        }
+        #expect(convert(Array("a b".utf16) + [0, 0x41]) == Array("a b".utf8))  // stops at NUL
+        #expect(convert(Array("😀".utf16)) == Array("😀".utf8))  // a surrogate pair
+        #expect(convert([0xD800, 0x41]) == Array("?A".utf8))  // a lone surrogate
+        #expect(convert(Array(String(repeating: "x", count: 3000).utf16)).count == 2047)
+        #expect(convert(Array("ab€".utf16), limit: 5) == Array("ab".utf8))  // "€" (3 bytes) would not fit whole
+        #expect(convert([], limit: 16) == [])
+    }
+}
