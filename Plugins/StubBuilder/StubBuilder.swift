@@ -55,6 +55,14 @@ struct StubBuilder: BuildToolPlugin {
                                           inputFiles: [linkable], outputFiles: [elf]))
             linked.append(elf)
         }
+        // The EFI entry's code, once for every format: an image built for UEFI carries it beside its format's stub.
+        let efi = work.appending(path: "stub-efi.elf")
+        commands.append(.buildCommand(
+            displayName: "Linking the EFI entry stub", executable: try context.tool(named: "ld.lld").url,
+            arguments: ["-pie", "--no-dynamic-linker", "-z", "text", "-z", "norelro", "--build-id=none", "--gc-sections",
+                        "--omagic", "--hash-style=gnu", "-e", "stub_efi_main", "-o", efi.path, linkable.path],
+            inputFiles: [linkable], outputFiles: [efi]))
+        linked.append(efi)
         commands.append(.buildCommand(displayName: "Embedding the boot stubs",
                                       executable: try context.tool(named: "stub-embed").url,
                                       arguments: [generated.path] + linked.map(\.path), inputFiles: linked,

@@ -21,9 +21,12 @@ public struct KernelImageInput: Sendable {
     /// The relocation table has entries (the kernel was linked for KASLR): the boot code picks a random virtual
     /// base unless the command line says `nokaslr`.
     public var randomizable: Bool
+    /// Write a PE/COFF image with our EFI entry (UEFI loaders run it as an EFI application).
+    public var efi: Bool
 
     public init(payload: [UInt8], format: PayloadFormat, outputLength: Int, kernelSize: UInt64, loadAddress: UInt64,
-                alignment: UInt64, inverseTable: Bool, kernelVersion: String, randomizable: Bool = false) {
+                alignment: UInt64, inverseTable: Bool, kernelVersion: String, randomizable: Bool = false,
+                efi: Bool = false) {
         self.payload = payload
         self.format = format
         self.outputLength = outputLength
@@ -33,6 +36,7 @@ public struct KernelImageInput: Sendable {
         self.inverseTable = inverseTable
         self.kernelVersion = kernelVersion
         self.randomizable = randomizable
+        self.efi = efi
     }
 
     /// KASLR's virtual slots, as the kernel's choose_random_location counts them: kernel_alignment steps from
@@ -76,7 +80,7 @@ public enum BootImageWriter {
                                                           loadAddress: input.loadAddress,
                                                           alignment: input.alignment,
                                                           virtualSlots: input.virtualSlots,
-                                                          inverseTable: input.inverseTable))
+                                                          inverseTable: input.inverseTable, efi: input.efi))
         } catch {
             throw .assembler(error)
         }
@@ -114,8 +118,15 @@ public enum BootImageWriter {
         h[.init_size] = initSize.value
         h[.kernel_info_offset] = UInt64(image.kernelInfoOffset)
         h.encode(into: &bytes)
+        var protectedMode = image.bytes
+        if let efi = image.efi {
+            protectedMode.replaceSubrange(efi.header..<efi.header + SetupHeader.end - SetupHeader.start, with: h.bytes)
+            let pe = PEImage.header(setupSize: setupSize, image: image, entry: efi.entry)
+            bytes.replaceSubrange(0..<pe.tableEnd, with: repeatElement(0, count: pe.tableEnd))  // no DOS program
+            pe.encode(into: &bytes)
+        }
 
-        bytes += image.bytes
+        bytes += protectedMode
         let crc = bytes.dropLast(4).withUnsafeBytes { BzImageCRC32.checksum($0) }
         withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(bytes.count - 4..<bytes.count, with: $0) }
         return BuiltImage(bytes: bytes, setupSize: setupSize, symbols: image.symbols)
@@ -135,5 +146,32 @@ public struct BuiltImage: Sendable {
     public var map: String {
         symbols.map { String(repeating: "0", count: max(0, 16 - String($0.offset, radix: 16).count))
             + String($0.offset, radix: 16) + " " + $0.name + "\n" }.joined()
+    }
+}
+
+/// The PE/COFF view of an image built for UEFI, as loaders, shim and the signing tools want it: the setup as the
+/// headers (SizeOfHeaders = the setup's 4 KiB), then two sections in file order, gap-free, VA = file offset —
+/// `.text` (r-x): the protected-mode image's file bytes, `.data` (rw-): its bss, no raw data, up to `_end`.
+/// No relocations (edk2 loads it anywhere; the code is position-independent), NX_COMPAT, image version 1.0
+/// (initrd through LoadFile2).
+enum PEImage {
+    static func header(setupSize: Int, image: ProtectedModeImage, entry: Int) -> PEHeader {
+        var pe = PEHeader()
+        let text = UInt32(image.bytes.count), bss = UInt32(image.end - image.bytes.count), base = UInt32(setupSize)
+        pe.sizeOfHeaders = base
+        pe.sizeOfCode = text
+        pe.sizeOfInitializedData = 0
+        pe.entryPoint = base + UInt32(entry)
+        pe.baseOfCode = base
+        pe.majorImageVersion = 1
+        pe.sizeOfImage = base + UInt32(image.end)
+        pe.dllCharacteristics = .nxCompat
+        pe.sections = [
+            .init(name: ".text", virtualSize: text, virtualAddress: base, rawSize: text, rawOffset: base,
+                  flags: [.code, .execute, .read]),
+            .init(name: ".data", virtualSize: bss, virtualAddress: base + text, rawSize: 0, rawOffset: 0,
+                  flags: [.uninitializedData, .read, .write]),
+        ]
+        return pe
     }
 }

@@ -23,6 +23,8 @@ struct ImageAssembly {
     // Subroutines called from more than one place.
     let report: Label, haltForever: Label, hexDigits: Label, findSerialPort: Label, findWord: Label
     let chooseVirtualBase: Label, buildPageTables: Label, mapGiB: Label
+    /// The EFI entry's labels, in an image for UEFI.
+    let efi: EFILabels?
 
     /// The trap entries and the message their common handler fills in.
     struct TrapLabels {
@@ -70,6 +72,9 @@ struct ImageAssembly {
         stackTop = a.label("stack_top")
         pageTables = a.label("pgtable")
         end = a.label("_end")
+        efi = p.efi ? EFILabels(peEntry: a.label("efi_pe_entry"), call: a.label("efi_call"),
+                                parameters: a.label("efi_parameters"), header: a.label("efi_setup_header"),
+                                stub: a.label("efi_stub")) : nil
     }
 }
 

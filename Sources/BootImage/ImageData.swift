@@ -56,14 +56,18 @@ extension ImageAssembly {
         for text in texts { a.asciz(text) }
     }
 
-    /// The Swift stub, `_edata` (512-aligned, room for the CRC after the stub), then bss: the stub's own zeroed
-    /// data, the decoder's workspace, the IDT, the stack, the page tables, `_end`.
-    mutating func stubAndBSS() {
+    /// The Swift stub.
+    mutating func stubBytes() {
         a.align(16)
         a.bind(stub)
         a.bytes(stubCode.bytes)
+    }
+
+    /// `_edata` (512-aligned, 4 KiB for the PE sections of an EFI image; room for the CRC after the code), then
+    /// bss: the stub's own zeroed data, the decoder's workspace, the IDT, the stack, the page tables, `_end`.
+    mutating func bss() {
         a.space(4)  // the CRC's place is never inside the stub
-        a.align(512)
+        a.align(efi == nil ? 512 : X86.Page.size)
         a.bind(edata)
         let stubOffset = a.offset(of: stub)!, edataOffset = a.offset(of: edata)!
         a.space(max(0, stubOffset + stubCode.memorySize - edataOffset))
@@ -89,7 +93,8 @@ extension ImageAssembly {
         let edataOffset = a.offset(of: edata)!
         return ProtectedModeImage(bytes: Array(image[..<edataOffset]), headEnd: a.offset(of: payload)!,
                                   payloadOffset: a.offset(of: payload)!, kernelInfoOffset: a.offset(of: kernelInfo)!,
-                                  end: a.offset(of: end)!, symbols: a.symbols)
+                                  end: a.offset(of: end)!, symbols: a.symbols,
+                                  efi: efi.map { (a.offset(of: $0.peEntry)!, a.offset(of: $0.header)!) })
     }
 }
 

@@ -13,6 +13,8 @@ struct ProtectedModeImage {
     var kernelInfoOffset: Int
     var end: Int            // _end
     var symbols: [(name: String, offset: Int)]
+    /// An image for UEFI: where its PE entry and its copy of the setup header are.
+    var efi: (entry: Int, header: Int)?
 
     /// The boot protocol's 64-bit entry: startup_32 + 0x200.
     static let startup64Offset = 0x200
@@ -29,6 +31,8 @@ struct ProtectedModeImage {
         /// KASLR: how many kernel_alignment steps the virtual base may move (0: it stays).
         var virtualSlots: Int
         var inverseTable: Bool
+        /// Carry the EFI entry (a PE/COFF image).
+        var efi = false
     }
 
     /// The image, top to bottom; each stage is in the file named after it.
@@ -48,7 +52,11 @@ struct ProtectedModeImage {
         image.findWordRoutine()        // CommandLineScan.swift
         image.pageTables64()           // PageTables.swift
         image.data()                   // ImageData.swift: descriptors, slots, parameters, kernel_info, messages
-        image.stubAndBSS()             // ImageData.swift: the Swift stub, _edata, bss, _end
+        image.stubBytes()              // ImageData.swift: the Swift stub
+        if let efi = image.efi {
+            image.efiEntry(efi, stub: .efi)  // EFIEntry.swift: the PE entry, its firmware thunk and Swift half
+        }
+        image.bss()                    // ImageData.swift: _edata, bss, _end
         return try image.finish()
     }
 }

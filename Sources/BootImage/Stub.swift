@@ -13,6 +13,9 @@ public struct Stub: Sendable {
     /// The stub that decodes `format`.
     public static func forFormat(_ format: PayloadFormat) -> Stub { all[format.rawValue] }
 
+    /// The EFI entry's stub (`stub_efi_main`), the same for every format.
+    public static var efi: Stub { all.first { $0.entries["stub_efi_main"] != nil }! }
+
     /// The entry the boot code calls: `stub_boot_<format>`.
     public var bootEntry: Int { entries.first { $0.key.hasPrefix("stub_boot_") }!.value }
 

@@ -39,6 +39,7 @@ public struct PEHeader: Sendable, Equatable {
         public init(rawValue: UInt32) { self.rawValue = rawValue }
         public static let code = SectionFlags(rawValue: 0x0000_0020)
         public static let initializedData = SectionFlags(rawValue: 0x0000_0040)
+        public static let uninitializedData = SectionFlags(rawValue: 0x0000_0080)
         public static let discardable = SectionFlags(rawValue: 0x0200_0000)
         public static let execute = SectionFlags(rawValue: 0x2000_0000)
         public static let read = SectionFlags(rawValue: 0x4000_0000)

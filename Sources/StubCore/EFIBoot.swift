@@ -1,26 +1,19 @@
-/// What the image tells the EFI entry about itself: seven 8-byte little-endian fields in this order, laid out by
+/// What the image tells the EFI entry about itself: four 8-byte little-endian fields in this order, laid out by
 /// the boot code next to the PE entry. Offsets are from the protected-mode image's start in memory (the headers
-/// may not be in memory: systemd-stub ≥ 258 loads sections only), so nothing needs patching at run time.
-public struct EFIParameters {
-    public static var size: Int { 56 }
+/// may not be in memory: systemd-stub ≥ 258 loads sections only), so nothing needs patching at run time; the
+/// rest (init_size, kernel_alignment, pref_address) is read from the image's copy of its setup header.
+public struct EFIParameters: Sendable {
+    public static var size: Int { 32 }
     /// Bytes of the protected-mode image to copy: `_edata`.
     public var imageLength: Int
-    public var initSize: Int
-    public var alignment: UInt64
-    /// `pref_address` (LOAD_PHYSICAL_ADDR): the lowest output the 64-bit entry accepts.
-    public var loadAddress: UInt64
     /// The image's own setup header (0x1F1 …), carried in its data.
     public var headerOffset: Int
     public var headerLength: Int
     /// startup_64's offset in the protected-mode image.
     public var entryOffset: Int
 
-    public init(imageLength: Int, initSize: Int, alignment: UInt64, loadAddress: UInt64, headerOffset: Int,
-                headerLength: Int, entryOffset: Int) {
+    public init(imageLength: Int, headerOffset: Int, headerLength: Int, entryOffset: Int) {
         self.imageLength = imageLength
-        self.initSize = initSize
-        self.alignment = alignment
-        self.loadAddress = loadAddress
         self.headerOffset = headerOffset
         self.headerLength = headerLength
         self.entryOffset = entryOffset
@@ -28,22 +21,28 @@ public struct EFIParameters {
 
     public init(reading raw: UnsafeRawPointer) {
         imageLength = raw.loadUnaligned(as: Int.self)
-        initSize = raw.loadUnaligned(fromByteOffset: 8, as: Int.self)
-        alignment = raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-        loadAddress = raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
-        headerOffset = raw.loadUnaligned(fromByteOffset: 32, as: Int.self)
-        headerLength = raw.loadUnaligned(fromByteOffset: 40, as: Int.self)
-        entryOffset = raw.loadUnaligned(fromByteOffset: 48, as: Int.self)
+        headerOffset = raw.loadUnaligned(fromByteOffset: 8, as: Int.self)
+        headerLength = raw.loadUnaligned(fromByteOffset: 16, as: Int.self)
+        entryOffset = raw.loadUnaligned(fromByteOffset: 24, as: Int.self)
     }
 
     public func write(to raw: UnsafeMutableRawPointer) {
         raw.storeBytes(of: imageLength, as: Int.self)
-        raw.storeBytes(of: initSize, toByteOffset: 8, as: Int.self)
-        raw.storeBytes(of: alignment, toByteOffset: 16, as: UInt64.self)
-        raw.storeBytes(of: loadAddress, toByteOffset: 24, as: UInt64.self)
-        raw.storeBytes(of: headerOffset, toByteOffset: 32, as: Int.self)
-        raw.storeBytes(of: headerLength, toByteOffset: 40, as: Int.self)
-        raw.storeBytes(of: entryOffset, toByteOffset: 48, as: Int.self)
+        raw.storeBytes(of: headerOffset, toByteOffset: 8, as: Int.self)
+        raw.storeBytes(of: headerLength, toByteOffset: 16, as: Int.self)
+        raw.storeBytes(of: entryOffset, toByteOffset: 24, as: Int.self)
+    }
+}
+
+/// The kernel buffer's needs, from the image's setup header (as placed in boot_params).
+struct KernelBufferNeeds {
+    var initSize: Int, alignment: UInt64, loadAddress: UInt64
+
+    init(bootParams: UnsafeRawPointer) {
+        initSize = Int(bootParams.loadUnaligned(fromByteOffset: ZeroPage.initSize, as: UInt32.self))
+        let alignment = UInt64(bootParams.loadUnaligned(fromByteOffset: ZeroPage.kernelAlignment, as: UInt32.self))
+        self.alignment = alignment.nonzeroBitCount == 1 ? alignment : 0x20_0000
+        loadAddress = bootParams.loadUnaligned(fromByteOffset: ZeroPage.prefAddress, as: UInt64.self)
     }
 }
 
@@ -98,7 +97,7 @@ public enum EFIBoot {
         try commandLine(firmware, loaded: loaded, bootParams: bootParams)
         try EFIInitrd.load(firmware, bootParams: bootParams)
         EFIGraphics.fillScreenInfo(firmware, bootParams: bootParams)
-        let buffer = try kernelBuffer(firmware, p)
+        let buffer = try kernelBuffer(firmware, KernelBufferNeeds(bootParams: bootParams))
         UnsafeMutableRawPointer(bitPattern: UInt(buffer))!.copyMemory(from: image, byteCount: p.imageLength)
         try exitBootServices(firmware, bootParams: bootParams)
         return Handoff(bootParams: word(bootParams), entry: buffer &+ UInt64(p.entryOffset))
@@ -134,7 +133,7 @@ public enum EFIBoot {
     /// init_size bytes at a kernel_alignment boundary, at least LOAD_PHYSICAL_ADDR (the 64-bit entry decompresses
     /// from there): pref_address when it is free, else wherever the firmware has room, aligned inside a larger
     /// allocation. EfiLoaderCode: the kernel runs from it.
-    static func kernelBuffer(_ firmware: EFIFirmware, _ p: EFIParameters) throws(Failure) -> UInt64 {
+    static func kernelBuffer(_ firmware: EFIFirmware, _ p: KernelBufferNeeds) throws(Failure) -> UInt64 {
         let pages = (p.initSize &+ EFI.pageSize &- 1) / EFI.pageSize
         if let address = firmware.allocatePages(EFI.AllocateType.address, EFI.MemoryType.loaderCode, pages: pages,
                                                 address: p.loadAddress) {

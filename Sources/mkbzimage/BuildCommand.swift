@@ -24,6 +24,9 @@ struct BuildCommand: ParsableCommand {
           help: "Never randomise the kernel's virtual address (as if every boot had `nokaslr`).")
     var noKASLR = false
 
+    @Flag(help: "Make the image an EFI application too: a PE/COFF header and our EFI entry (in progress).")
+    var efi = false
+
     @OptionGroup var settings: CompressionSettings
     @OptionGroup var relocs: RelocsSource
 
@@ -37,7 +40,7 @@ struct BuildCommand: ParsableCommand {
                                      outputLength: content.count, kernelSize: facts.size,
                                      loadAddress: facts.loadAddress, alignment: facts.alignment,
                                      inverseTable: rules.hasInverseTable, kernelVersion: facts.banner,
-                                     randomizable: relocations > 0 && !noKASLR)
+                                     randomizable: relocations > 0 && !noKASLR, efi: efi)
         let image: BuiltImage
         do { image = try BootImageWriter.assemble(input) } catch { throw Failure(vmlinux, error) }
         try OutputFile.write(output, replacing: [vmlinux]) { sink in try image.bytes.withUnsafeBytes { try sink.write($0) } }

@@ -1,6 +1,7 @@
 import Foundation
 import StubCore
 import Testing
+import TestSupport
 
 /// A firmware of the test's making: a system table whose boot services are numbered fakes that record their calls,
 /// a crafted memory map, a LoadFile2 initrd, a GOP and a console; memory comes from the host. The EFI entry's
@@ -182,24 +183,33 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
 }
 
 @Suite(.serialized) struct EFIBootTests {
-    static let header: [UInt8] = (0..<0x7B).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+    /// A pattern where nothing reads the header, and the fields the buffer comes from (init_size 4 MiB,
+    /// kernel_alignment 2 MiB, pref_address 16 MiB unless a test says otherwise).
+    static func header(loadAddress: UInt64 = 0x100_0000) -> [UInt8] {
+        var header: [UInt8] = (0..<0x7B).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }
+        header.put(UInt32(0x40_0000), at: 0x260 - 0x1F1)
+        header.put(UInt32(0x20_0000), at: 0x230 - 0x1F1)
+        header.put(loadAddress, at: 0x258 - 0x1F1)
+        return header
+    }
+    static let header = header()
 
     /// A fake protected-mode image: 16 KiB of pattern with a header copy at 0x3000.
-    static func image() -> [UInt8] {
+    static func image(loadAddress: UInt64 = 0x100_0000) -> [UInt8] {
         var image = (0..<0x4000).map { UInt8(truncatingIfNeeded: $0 >> 3) }
+        let header = header(loadAddress: loadAddress)
         image.replaceSubrange(0x3000..<0x3000 + header.count, with: header)
         return image
     }
 
-    static func parameters(loadAddress: UInt64 = 0x100_0000) -> EFIParameters {
-        EFIParameters(imageLength: 0x4000, initSize: 0x40_0000, alignment: 0x20_0000, loadAddress: loadAddress,
-                      headerOffset: 0x3000, headerLength: header.count, entryOffset: 0x200)
-    }
+    static let parameters = EFIParameters(imageLength: 0x4000, headerOffset: 0x3000, headerLength: header.count,
+                                          entryOffset: 0x200)
 
-    static func run(_ fake: FakeFirmware, _ p: EFIParameters = parameters()) throws(EFIBoot.Failure) -> EFIBoot.Handoff {
+    static func run(_ fake: FakeFirmware, loadAddress: UInt64 = 0x100_0000) throws(EFIBoot.Failure) -> EFIBoot.Handoff {
         FakeFirmware.current = fake
         defer { FakeFirmware.current = nil }
-        let result = image().withUnsafeBytes { raw in
+        let p = parameters
+        let result = image(loadAddress: loadAddress).withUnsafeBytes { raw in
             Result { () throws(EFIBoot.Failure) in try EFIBoot.run(fake.firmware, image: raw.baseAddress!, parameters: p) }
         }
         return try result.get()
@@ -264,12 +274,12 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         let region = fake.hostMemory(0x40_0000, alignment: 0x20_0000)
         fake.kernelRegion = UnsafeMutableRawPointer(bitPattern: UInt(region))
         fake.preferredAddressFree = true
-        let handoff = try Self.run(fake, Self.parameters(loadAddress: region))
+        let handoff = try Self.run(fake, loadAddress: region)
         #expect(handoff.entry == region + 0x200)
-        #expect(Self.bytes(region, 0x4000) == Self.image())
+        #expect(Self.bytes(region, 0x4000) == Self.image(loadAddress: region))
         // pref_address taken: another allocation, aligned inside, never below LOAD_PHYSICAL_ADDR.
         let other = FakeFirmware(commandLine: "")
-        let moved = try Self.run(other, Self.parameters(loadAddress: 0x100_0000))
+        let moved = try Self.run(other)
         let buffer = moved.entry - 0x200
         #expect(buffer % 0x20_0000 == 0 && buffer >= 0x100_0000)
         #expect(Self.bytes(buffer, 0x4000) == Self.image())

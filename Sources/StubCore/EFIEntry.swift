@@ -1,0 +1,25 @@
+// The EFI entry's C-callable function, called by the boot code's PE entry; compiled only into the freestanding
+// stub, linked into a blob of its own (`-e stub_efi_main`) that an image carries beside its format's stub.
+#if STUB_FREESTANDING
+
+/// `stub_efi_main(imageHandle, systemTable, call, image, parameters, handoff)`: prepares the boot as a loader
+/// (EFIBoot.run) and writes {boot_params, entry} to `handoff`; returns 0, or an EFI status after printing the
+/// reason on the firmware console (boot services are still up: the entry returns to the firmware).
+@_cdecl("stub_efi_main")
+public func stubEFIMain(_ imageHandle: UInt64, _ systemTable: UnsafeRawPointer, _ call: EFIFirmware.Call,
+                        _ image: UnsafeRawPointer, _ parameters: UnsafeRawPointer,
+                        _ handoff: UnsafeMutableRawPointer) -> UInt64 {
+    guard let firmware = EFIFirmware(call: call, imageHandle: imageHandle, systemTable: systemTable) else {
+        return EFI.StatusCode.invalidParameter
+    }
+    do throws(EFIBoot.Failure) {
+        let result = try EFIBoot.run(firmware, image: image, parameters: EFIParameters(reading: parameters))
+        handoff.storeBytes(of: result.bootParams, as: UInt64.self)
+        handoff.storeBytes(of: result.entry, toByteOffset: 8, as: UInt64.self)
+        return EFI.StatusCode.success
+    } catch {
+        error.message.withUTF8Buffer { firmware.print(UnsafeRawBufferPointer($0)) }
+        return error.status
+    }
+}
+#endif
