@@ -24,8 +24,9 @@ struct BuildCommand: ParsableCommand {
           help: "Never randomise the kernel's virtual address (as if every boot had `nokaslr`).")
     var noKASLR = false
 
-    @Flag(help: "Make the image an EFI application too: a PE/COFF header and our EFI entry (in progress).")
-    var efi = false
+    @Flag(inversion: .prefixedNo,
+          help: "Make the image an EFI application too (a PE/COFF header and our EFI entry); --no-efi: BIOS and kexec entries only.")
+    var efi = true
 
     @OptionGroup var settings: CompressionSettings
     @OptionGroup var relocs: RelocsSource

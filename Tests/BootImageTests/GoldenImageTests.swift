@@ -23,15 +23,15 @@ import TestSupport
         "zstd": "725afea191cc03a32a610d018a70087a007d04c779392f6e1b1b533906cc1698",
     ]
 
-    /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes).
+    /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes): EFI images.
     static let debian61: [String: String] = [
-        "lz4": "93b35819bd2ee1829343e02e68dae7e2a800b8318c13266a768068e2558c92f5",
-        "gzip": "883f002978c734d49bd7052ff48b639910e687ab52780f37b2a82f8c5efc985e",
-        "bzip2": "7bf1d7883ab690bb0e0d7b594cd6dd03f01730592dd4fa44bc1cb76957fea295",
-        "lzma": "003142876bea4134826eb59ee43b0d640e1240a3fa64aba54c7c1fad2a687318",
-        "xz": "fa03865dcc0741664673bff5868e3873d421ecd9f2649d975d74684f4640aeab",
-        "lzo": "6d08505f4b59667b4f4eb9e64649fd7eccea7d02aa90ff1691620ddb523166fa",
-        "zstd": "bcfb523ff31652f2a85288b59fda2140ff36e07f4818672b45ec0cd83e4aac70",
+        "lz4": "821bb130c42bafa727a1c743eb555245f4afd385993c377ea61a1c7cdd7a7ff1",
+        "gzip": "10ab6e12c22805e9a98c942f6735cbddc78d5e2a38209be0ca50d9e447111dd1",
+        "bzip2": "bb1c3efea52368e2639cbcaf86185b02fa904c377b232f5bc9864ccaca8ebbf3",
+        "lzma": "84e52ea722519d74fe2bf6c7e8abf16378b7587638a50b7584b505c0441f829f",
+        "xz": "335c60cd33740078b9adbbcab1e7edca1770e5517e70eaf0ea49ea9435502946",
+        "lzo": "6ed5b5baacf08d70ffce1299e41f2d21ac4fe5336005455ccf20857e5232bd98",
+        "zstd": "61efedb336fd355406020027f4555507690a88a0a4faec27785ba1cb51bb4574",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {
@@ -51,6 +51,18 @@ import TestSupport
                                      alignment: 0x20_0000, inverseTable: true,
                                      kernelVersion: "6.1.0-tiny (test@example) #1 SMP", randomizable: true)
         Self.check("tiny", format, try sha256(try BootImageWriter.build(input)), Self.tiny)
+    }
+
+    /// `--no-efi`: the BIOS- and kexec-only image, as before the EFI entry.
+    static let debian61NoEFI = ["lz4": "93b35819bd2ee1829343e02e68dae7e2a800b8318c13266a768068e2558c92f5"]
+
+    @Test func debian61ImageWithoutEFI() throws {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let built = try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "--no-efi", "-o", dir.file("bzImage")])
+        #expect(built.status == 0, "\(built.stderr)")
+        Self.check("6.1 --no-efi", "lz4", try sha256(ofFile: dir.file("bzImage")), Self.debian61NoEFI)
     }
 
     @Test(arguments: ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"])

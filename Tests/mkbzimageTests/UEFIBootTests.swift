@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Our image as an EFI application under QEMU with Debian's OVMF: the firmware's own loader, systemd-boot, a UKI
+/// made from systemd-stub, and the signing tools. Each boot proves which path ran: OVMF's PE path appends
+/// `initrd=initrd` to the command line (its legacy loader does not), systemd-boot 252 prepends `initrd=\i`, and
+/// the kernel finds EFI (`/sys/firmware/efi` with runtime services) only when our EFI entry filled efi_info.
+@Suite(.serialized) struct UEFIBootTests {
+    static let marker = "MKBZIMAGE-INIT-OK"
+    static let ovmf = "/usr/share/ovmf/OVMF.fd"
+
+    /// An initramfs whose init prints the command line and what /sys/firmware/efi holds, then the marker.
+    static func initramfs(in dir: TemporaryDirectory) throws -> String {
+        let root = dir.file("root")
+        let script = """
+            set -e
+            mkdir -p \(root)/bin \(root)/proc \(root)/sys
+            cp /bin/busybox \(root)/bin/busybox
+            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox mount -t sysfs sys /sys\\n/bin/busybox echo CMDLINE: $(/bin/busybox cat /proc/cmdline)\\n/bin/busybox echo EFI: $(/bin/busybox ls /sys/firmware/efi) size $(/bin/busybox cat /sys/firmware/efi/fw_platform_size)\\n/bin/busybox echo \(marker)\\n/bin/busybox poweroff -f\\n' > \(root)/init
+            chmod +x \(root)/init
+            cd \(root) && find . | cpio -o -H newc --quiet > \(dir.file("init.cpio"))
+            """
+        #expect(try shell(script) == 0)
+        return dir.file("init.cpio")
+    }
+
+    static func qemu(_ arguments: String, dir: TemporaryDirectory, seconds: Int = 240) throws -> String {
+        let log = dir.file("serial.log")
+        _ = try shell("timeout \(seconds) qemu-system-x86_64 -m 1G -bios \(ovmf) -nographic -no-reboot -net none "
+            + "\(arguments) > \(log) 2>&1 < /dev/null")
+        return String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+    }
+
+    static func line(_ prefix: String, in console: String) -> String? {
+        console.split(whereSeparator: \.isNewline).first { $0.hasPrefix(prefix) }.map(String.init)
+    }
+
+    static let efiWithRuntime = "EFI: config_table efivars fw_platform_size fw_vendor runtime runtime-map systab size 64"
+
+    static func build(_ dir: TemporaryDirectory, _ extra: [String] = []) throws -> String {
+        let image = dir.file("bzImage")
+        let built = try CommandRunner.run(["build", try Fixtures.kernel("6.1").vmlinux, "--compress", "lz4", "-o", image] + extra)
+        #expect(built.status == 0, "\(built.stderr)")
+        return image
+    }
+
+    /// A FAT ESP image holding `files` (ESP path → host path).
+    static func esp(_ files: [(String, String)], dir: TemporaryDirectory) throws -> String {
+        let esp = dir.file("esp.img")
+        var script = "set -e; mkfs.vfat -C \(esp) 65536 >/dev/null; mmd -i \(esp) ::/EFI ::/EFI/BOOT ::/loader ::/loader/entries"
+        for (target, source) in files { script += "; mcopy -i \(esp) \(source) ::\(target)" }
+        #expect(try shell(script) == 0)
+        return esp
+    }
+
+    @Test func ovmfRunsOurPEEntry() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let console = try Self.qemu("-kernel \(try Self.build(dir)) -initrd \(try Self.initramfs(in: dir)) "
+            + "-append 'console=ttyS0 panic=-1 rdinit=/init'", dir: dir)
+        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: console=ttyS0 panic=-1 rdinit=/init initrd=initrd",
+                "not OVMF's PE path:\n\(console.suffix(3000))")
+        #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
+        #expect(console.contains("efi: EFI v2.70 by EDK II"))
+    }
+
+    /// --no-efi keeps the image OVMF boots through its legacy loader (no PE path: no initrd=initrd).
+    @Test func noEFIImagesTakeOVMFsLegacyLoader() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = try Self.build(dir, ["--no-efi"])
+        let bytes = try Fixtures.bytes(image)
+        #expect(bytes[0] == 0xFF && bytes[1] == 0xFF, "a --no-efi image has no MZ")
+        let console = try Self.qemu("-kernel \(image) -initrd \(try Self.initramfs(in: dir)) "
+            + "-append 'console=ttyS0 panic=-1 rdinit=/init'", dir: dir)
+        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: console=ttyS0 panic=-1 rdinit=/init")
+    }
+
+    @Test func systemdBootStartsIt() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
+        try "title mkbzimage\nlinux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init\n"
+            .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
+        let esp = try Self.esp([("/EFI/BOOT/BOOTX64.EFI", "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"),
+                                ("/loader/loader.conf", dir.file("loader.conf")), ("/loader/entries/t.conf", dir.file("t.conf")),
+                                ("/k.efi", try Self.build(dir)), ("/i", try Self.initramfs(in: dir))], dir: dir)
+        let console = try Self.qemu("-drive file=\(esp),format=raw,if=virtio", dir: dir)
+        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: initrd=\\i console=ttyS0 panic=-1 rdinit=/init")
+        #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
+    }
+
+    /// A unified kernel image: Debian's systemd-stub 252 with our image as .linux, the initramfs as .initrd.
+    @Test func aUKIBoots() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try "ID=mkbzimage\n".write(toFile: dir.file("osrel"), atomically: true, encoding: .utf8)
+        try "console=ttyS0 panic=-1 rdinit=/init".write(toFile: dir.file("cmdline"), atomically: true, encoding: .utf8)
+        let uki = dir.file("uki.efi")
+        #expect(try shell("objcopy --add-section .osrel=\(dir.file("osrel")) --change-section-vma .osrel=0x20000 "
+            + "--add-section .cmdline=\(dir.file("cmdline")) --change-section-vma .cmdline=0x30000 "
+            + "--add-section .linux=\(try Self.build(dir)) --change-section-vma .linux=0x2000000 "
+            + "--add-section .initrd=\(try Self.initramfs(in: dir)) --change-section-vma .initrd=0x3000000 "
+            + "/usr/lib/systemd/boot/efi/linuxx64.efi.stub \(uki)") == 0)
+        let console = try Self.qemu("-drive file=\(try Self.esp([("/EFI/BOOT/BOOTX64.EFI", uki)], dir: dir)),format=raw,if=virtio", dir: dir)
+        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: console=ttyS0 panic=-1 rdinit=/init")
+        #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
+    }
+
+    /// sbsign signs it without warnings (sections contiguous from SizeOfHeaders, nothing unhashed), sbverify
+    /// accepts the signature, pesign hashes it the same way, and our reader sees the signature.
+    @Test func signingToolsAcceptIt() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = try Self.build(dir), signed = dir.file("signed"), log = dir.file("sign.log")
+        #expect(try shell("openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=mkbzimage-test/ -days 1 "
+            + "-keyout \(dir.file("db.key")) -out \(dir.file("db.crt")) 2>/dev/null") == 0)
+        #expect(try shell("sbsign --key \(dir.file("db.key")) --cert \(dir.file("db.crt")) --output \(signed) \(image) > \(log) 2>&1") == 0)
+        let output = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        #expect(!output.contains("warning") && !output.contains("gap"), "\(output)")
+        let verified = try shell("sbverify --cert \(dir.file("db.crt")) \(signed) > \(log) 2>&1")
+        let verification = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        #expect(verified == 0 && verification.contains("Signature verification OK"), "\(verification)")
+        #expect(try shell("pesign -h -i \(image) > \(log) 2>&1 && grep -q '^hash: ' \(log)") == 0)
+        let dump = try CommandRunner.run(["--dump-header", signed])
+        let text = String(decoding: dump.stdout, as: UTF8.self)
+        #expect(dump.status == 0 && text.contains("signed (Authenticode") && text.contains("crc32: stored"), "\(text)")
+        #expect(!text.contains("MISMATCH"))
+    }
+}
