@@ -60,7 +60,8 @@ struct StubBuilder: BuildToolPlugin {
         commands.append(.buildCommand(
             displayName: "Linking the EFI entry stub", executable: try context.tool(named: "ld.lld").url,
             arguments: ["-pie", "--no-dynamic-linker", "-z", "text", "-z", "norelro", "--build-id=none", "--gc-sections",
-                        "--omagic", "--hash-style=gnu", "-e", "stub_efi_main", "-o", efi.path, linkable.path],
+                        "--omagic", "--hash-style=gnu", "-e", "stub_efi_main", "--undefined=stub_efi_handover",
+                        "-o", efi.path, linkable.path],
             inputFiles: [linkable], outputFiles: [efi]))
         linked.append(efi)
         commands.append(.buildCommand(displayName: "Embedding the boot stubs",

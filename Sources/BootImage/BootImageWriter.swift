@@ -110,13 +110,16 @@ public enum BootImageWriter {
         h[.relocatable_kernel] = 1
         h[.min_alignment] = UInt64(input.alignment.trailingZeroBitCount)
         // startup_64 at 0x200 works anywhere the loader puts the image, with its identity map.
-        h[.xloadflags] = UInt64(XLoadFlags.kernel64.rawValue | XLoadFlags.canBeLoadedAbove4G.rawValue)
+        var xloadflags: XLoadFlags = [.kernel64, .canBeLoadedAbove4G]
+        if input.efi { xloadflags.insert(.efiHandover64) }
+        h[.xloadflags] = UInt64(xloadflags.rawValue)
         h[.cmdline_size] = 2047
         h[.payload_offset] = UInt64(image.payloadOffset)
         h[.payload_length] = UInt64(input.payload.count)
         h[.pref_address] = input.loadAddress
         h[.init_size] = initSize.value
         h[.kernel_info_offset] = UInt64(image.kernelInfoOffset)
+        if let efi = image.efi { h[.handover_offset] = UInt64(efi.handover - ProtectedModeImage.startup64Offset) }
         h.encode(into: &bytes)
         var protectedMode = image.bytes
         if let efi = image.efi {

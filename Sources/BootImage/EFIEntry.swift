@@ -11,8 +11,40 @@ import StubCore
 extension ImageAssembly {
     /// The labels of the EFI part.
     struct EFILabels {
-        let peEntry: Label, call: Label, parameters: Label, header: Label, stub: Label
+        let peEntry: Label, handover: Label, call: Label, parameters: Label, header: Label, stub: Label
     }
+
+    /// The EFI handover entry (handover_offset from startup_64; GRUB's `linuxefi`, OVMF's legacy loader with a
+    /// handover-capable image): System V, RDI = ImageHandle, RSI = SystemTable, RDX = the loader's boot_params,
+    /// any stack alignment. Continues as the PE entry does; a failure returns to the loader.
+    mutating func handoverEntry(_ efi: EFILabels, stub efiStub: Stub) {
+        let failed = a.label()
+        a.align(16)
+        a.bind(efi.handover)
+        for register in Self.sysVCalleeSaved { a.push(register) }
+        a.mov(.rbp, .rsp)
+        a.and(.rsp, -16)
+        a.sub(.rsp, 16)  // the handoff: boot_params in, {boot_params, entry} out
+        a.mov(.mem(.rsp), .rdx)
+        a.lea(.rdx, .rip(efi.call))
+        a.lea(.rcx, .rip(startup32))
+        a.lea(.r8, .rip(efi.parameters))
+        a.mov(.r9, .rsp)
+        a.lea(.rax, .rip(efi.stub.address + Imm(efiStub.entries["stub_efi_handover"]!)))
+        a.call(.rax)
+        a.test(.rax, .rax)
+        a.jcc(.nz, failed)
+        a.cli()
+        a.mov(.rsi, .mem(.rsp))
+        a.mov(.rax, .mem(.rsp, 8))
+        a.jmp(.rax)
+        a.bind(failed)
+        a.mov(.rsp, .rbp)
+        for register in Self.sysVCalleeSaved.reversed() { a.pop(register) }
+        a.ret()
+    }
+
+    static let sysVCalleeSaved: [Reg64] = [.rbx, .rbp, .r12, .r13, .r14, .r15]
 
     /// Callee-saved registers of the Microsoft ABI that the System V stub may change (RSI and RDI are).
     static let msCalleeSaved: [Reg64] = [.rbx, .rbp, .rdi, .rsi, .r12, .r13, .r14, .r15]
@@ -42,6 +74,8 @@ extension ImageAssembly {
         a.add(.rsp, 24)
         for register in Self.msCalleeSaved.reversed() { a.pop(register) }
         a.ret()  // RAX = the EFI status
+
+        handoverEntry(efi, stub: efiStub)
 
         // efi_call(function, a1 … a5), System V → Microsoft x64: the first four arguments in RCX, RDX, R8, R9,
         // the fifth above 32 bytes of shadow space, RSP 16-byte aligned at the call.

@@ -14,7 +14,7 @@ struct ProtectedModeImage {
     var end: Int            // _end
     var symbols: [(name: String, offset: Int)]
     /// An image for UEFI: where its PE entry and its copy of the setup header are.
-    var efi: (entry: Int, header: Int)?
+    var efi: (entry: Int, handover: Int, header: Int)?
 
     /// The boot protocol's 64-bit entry: startup_32 + 0x200.
     static let startup64Offset = 0x200

@@ -34,15 +34,16 @@ public struct EFIParameters: Sendable {
     }
 }
 
-/// The kernel buffer's needs, from the image's setup header (as placed in boot_params).
+/// The kernel buffer's needs, from the image's own copy of its setup header (at `header`, i.e. 0x1F1).
 struct KernelBufferNeeds {
     var initSize: Int, alignment: UInt64, loadAddress: UInt64
 
-    init(bootParams: UnsafeRawPointer) {
-        initSize = Int(bootParams.loadUnaligned(fromByteOffset: ZeroPage.initSize, as: UInt32.self))
-        let alignment = UInt64(bootParams.loadUnaligned(fromByteOffset: ZeroPage.kernelAlignment, as: UInt32.self))
+    init(header: UnsafeRawPointer) {
+        let zeroPage = header - ZeroPage.setupHeader
+        initSize = Int(zeroPage.loadUnaligned(fromByteOffset: ZeroPage.initSize, as: UInt32.self))
+        let alignment = UInt64(zeroPage.loadUnaligned(fromByteOffset: ZeroPage.kernelAlignment, as: UInt32.self))
         self.alignment = alignment.nonzeroBitCount == 1 ? alignment : 0x20_0000
-        loadAddress = bootParams.loadUnaligned(fromByteOffset: ZeroPage.prefAddress, as: UInt64.self)
+        loadAddress = zeroPage.loadUnaligned(fromByteOffset: ZeroPage.prefAddress, as: UInt64.self)
     }
 }
 
@@ -88,16 +89,34 @@ public enum EFIBoot {
     /// COMMAND_LINE_SIZE: cmdline_size + 1.
     static var commandLineLimit: Int { 2048 }
 
-    /// The whole sequence. `image` is the protected-mode image in memory.
+    /// The PE entry's sequence: a loader started the image as an EFI application. `image` is the
+    /// protected-mode image in memory.
     public static func run(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters)
         throws(Failure) -> Handoff
     {
         guard let loaded = firmware.handleProtocol(firmware.imageHandle, .loadedImage) else { throw .noLoadedImage }
         let bootParams = try makeBootParams(firmware, header: image + p.headerOffset, headerLength: p.headerLength)
         try commandLine(firmware, loaded: loaded, bootParams: bootParams)
+        return try finish(firmware, image: image, parameters: p, bootParams: bootParams)
+    }
+
+    /// The EFI handover protocol's sequence (GRUB's `linuxefi`): the loader built boot_params from the header
+    /// and filled the command line and its initrd; LoadedImage is not consulted. A LoadFile2 initrd, where one
+    /// is offered, supersedes the loader's, as with the kernel's stub.
+    public static func handover(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
+                                bootParams: UnsafeMutableRawPointer) throws(Failure) -> Handoff
+    {
+        try finish(firmware, image: image, parameters: p, bootParams: bootParams)
+    }
+
+    /// What both entries do once boot_params holds the command line: initrd, screen_info, the buffer and the
+    /// image's copy in it, the memory map and ExitBootServices.
+    static func finish(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
+                       bootParams: UnsafeMutableRawPointer) throws(Failure) -> Handoff
+    {
         try EFIInitrd.load(firmware, bootParams: bootParams)
         EFIGraphics.fillScreenInfo(firmware, bootParams: bootParams)
-        let buffer = try kernelBuffer(firmware, KernelBufferNeeds(bootParams: bootParams))
+        let buffer = try kernelBuffer(firmware, KernelBufferNeeds(header: image + p.headerOffset))
         UnsafeMutableRawPointer(bitPattern: UInt(buffer))!.copyMemory(from: image, byteCount: p.imageLength)
         try exitBootServices(firmware, bootParams: bootParams)
         return Handoff(bootParams: word(bootParams), entry: buffer &+ UInt64(p.entryOffset))

@@ -22,4 +22,26 @@ public func stubEFIMain(_ imageHandle: UInt64, _ systemTable: UnsafeRawPointer, 
         return error.status
     }
 }
+
+/// `stub_efi_handover(imageHandle, systemTable, call, image, parameters, handoff)`: the EFI handover protocol's
+/// entry; handoff[0] holds the loader's boot_params on the way in.
+@_cdecl("stub_efi_handover")
+public func stubEFIHandover(_ imageHandle: UInt64, _ systemTable: UnsafeRawPointer, _ call: EFIFirmware.Call,
+                            _ image: UnsafeRawPointer, _ parameters: UnsafeRawPointer,
+                            _ handoff: UnsafeMutableRawPointer) -> UInt64 {
+    guard let firmware = EFIFirmware(call: call, imageHandle: imageHandle, systemTable: systemTable),
+          let bootParams = UnsafeMutableRawPointer(bitPattern: UInt(handoff.load(as: UInt64.self))) else {
+        return EFI.StatusCode.invalidParameter
+    }
+    do throws(EFIBoot.Failure) {
+        let result = try EFIBoot.handover(firmware, image: image, parameters: EFIParameters(reading: parameters),
+                                          bootParams: bootParams)
+        handoff.storeBytes(of: result.bootParams, as: UInt64.self)
+        handoff.storeBytes(of: result.entry, toByteOffset: 8, as: UInt64.self)
+        return EFI.StatusCode.success
+    } catch {
+        error.message.withUTF8Buffer { firmware.print(UnsafeRawBufferPointer($0)) }
+        return error.status
+    }
+}
 #endif

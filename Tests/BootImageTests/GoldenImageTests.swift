@@ -25,13 +25,13 @@ import TestSupport
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes): EFI images.
     static let debian61: [String: String] = [
-        "lz4": "821bb130c42bafa727a1c743eb555245f4afd385993c377ea61a1c7cdd7a7ff1",
-        "gzip": "10ab6e12c22805e9a98c942f6735cbddc78d5e2a38209be0ca50d9e447111dd1",
-        "bzip2": "bb1c3efea52368e2639cbcaf86185b02fa904c377b232f5bc9864ccaca8ebbf3",
-        "lzma": "84e52ea722519d74fe2bf6c7e8abf16378b7587638a50b7584b505c0441f829f",
-        "xz": "335c60cd33740078b9adbbcab1e7edca1770e5517e70eaf0ea49ea9435502946",
-        "lzo": "6ed5b5baacf08d70ffce1299e41f2d21ac4fe5336005455ccf20857e5232bd98",
-        "zstd": "61efedb336fd355406020027f4555507690a88a0a4faec27785ba1cb51bb4574",
+        "lz4": "981237de800fe16629c4d7d23f40b6b7aeb096b73ed0ee1ac16cfec01be5e9a6",
+        "gzip": "b9834fffcfb08ce24ab64990720ff4d573daabf35e6ff7762b58c37db526d26d",
+        "bzip2": "988efb81082b85f61ba9f1f79339f887aec3020b7253bc1da89cf3e7400b94ce",
+        "lzma": "f71b1f49ca3b2c2466fe43247c549e9fe60260e49d451e133042376f0965c5e2",
+        "xz": "6c35105b3888cf3005b6f0d0b810f2e484a725e8ec0004088ae08e077d1735ca",
+        "lzo": "2d80561121373a6c851782c7d8754e7041319575ad4064876744e64087aa9536",
+        "zstd": "852788080da95ded1a78e8842bba22f50448f2b63759122271d468cbf81de253",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {

@@ -287,6 +287,30 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         #expect(code.pages == 0x400 + 0x200 && buffer >= code.address && buffer + 0x40_0000 <= code.address + 0x600 * 4096)
     }
 
+    /// The handover entry takes the loader's boot_params as they are (its command line, no LoadedImage) and
+    /// does the rest as the PE entry.
+    @Test func handoverKeepsTheLoadersBootParams() throws {
+        let fake = FakeFirmware(commandLine: "ignored")
+        fake.hasLoadedImage = false
+        let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
+        defer { page.deallocate() }
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        page.storeBytes(of: UInt32(0x1234_5000), toByteOffset: 0x228, as: UInt32.self)  // the loader's cmd_line_ptr
+        FakeFirmware.current = fake
+        defer { FakeFirmware.current = nil }
+        let result = Self.image().withUnsafeBytes { raw in
+            Result { () throws(EFIBoot.Failure) in
+                try EFIBoot.handover(fake.firmware, image: raw.baseAddress!, parameters: Self.parameters, bootParams: page)
+            }
+        }
+        let handoff = try result.get()
+        #expect(handoff.bootParams == UInt64(UInt(bitPattern: page)))
+        #expect(page.load(fromByteOffset: 0x228, as: UInt32.self) == 0x1234_5000)
+        #expect(page.load(fromByteOffset: 0x1C0, as: UInt32.self) == 0x3436_4C45 && fake.exited)
+        #expect(Self.bytes(handoff.entry - 0x200, 0x4000) == Self.image())
+        #expect(!fake.calls.contains { $0.0 == .handleProtocol && $0.1[0] == FakeFirmware.imageHandle })
+    }
+
     @Test func noInitrdDeviceMeansNoInitrd() throws {
         let fake = FakeFirmware(commandLine: "quiet")
         fake.initrd = nil

@@ -112,6 +112,31 @@ import TestSupport
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
     }
 
+    /// Debian's GRUB EFI `linuxefi` enters through the EFI handover entry: in this copy of the image the PE entry
+    /// is a `ud2` (found through `--map`), so only the handover entry can have booted it. GRUB's command line
+    /// starts with BOOT_IMAGE=, its initrd comes in boot_params.
+    @Test func grubLinuxEFIUsesTheHandoverEntry() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let iso = dir.file("iso"), map = dir.file("map")
+        try FileManager.default.createDirectory(atPath: iso + "/boot/grub", withIntermediateDirectories: true)
+        var bytes = try Fixtures.bytes(try Self.build(dir, ["--map", map]))
+        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
+        let entry = try #require(symbols.first { $0.hasSuffix(" efi_pe_entry") }.flatMap { Int($0.prefix(16), radix: 16) })
+        let setupSize = (Int(bytes[0x1F1]) + 1) * 512
+        bytes.replaceSubrange(setupSize + entry..<setupSize + entry + 2, with: [0x0F, 0x0B])
+        try Data(bytes).write(to: URL(fileURLWithPath: iso + "/boot/bzImage"))
+        try FileManager.default.copyItem(atPath: try Self.initramfs(in: dir), toPath: iso + "/boot/init.cpio")
+        try "set timeout=0\nmenuentry \"mkbzimage\" {\n  linuxefi /boot/bzImage console=ttyS0 panic=-1 rdinit=/init\n  initrdefi /boot/init.cpio\n}\n"
+            .write(toFile: iso + "/boot/grub/grub.cfg", atomically: true, encoding: .utf8)
+        #expect(try shell("grub-mkrescue -o \(dir.file("grub.iso")) \(iso) > \(dir.file("mkrescue.log")) 2>&1") == 0)
+        let console = try Self.qemu("-cdrom \(dir.file("grub.iso"))", dir: dir)
+        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: BOOT_IMAGE=/boot/bzImage console=ttyS0 panic=-1 rdinit=/init")
+        #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
+        #expect(!console.contains("doesn't support EFI handover"))
+    }
+
     /// sbsign signs it without warnings (sections contiguous from SizeOfHeaders, nothing unhashed), sbverify
     /// accepts the signature, pesign hashes it the same way, and our reader sees the signature.
     @Test func signingToolsAcceptIt() throws {
