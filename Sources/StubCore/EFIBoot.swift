@@ -116,6 +116,9 @@ public enum EFIBoot {
     {
         try EFIInitrd.load(firmware, bootParams: bootParams)
         EFIGraphics.fillScreenInfo(firmware, bootParams: bootParams)
+        if bootParams.load(fromByteOffset: ZeroPage.secureBoot, as: UInt8.self) == 0 {  // unless the loader said
+            bootParams.storeBytes(of: EFISecureBoot.mode(firmware), toByteOffset: ZeroPage.secureBoot, as: UInt8.self)
+        }
         let buffer = try kernelBuffer(firmware, KernelBufferNeeds(header: image + p.headerOffset))
         UnsafeMutableRawPointer(bitPattern: UInt(buffer))!.copyMemory(from: image, byteCount: p.imageLength)
         try exitBootServices(firmware, bootParams: bootParams)

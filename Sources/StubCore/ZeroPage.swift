@@ -21,6 +21,7 @@ public enum ZeroPage {
     public static var efiInfo: Int { 0x1C0 }
     public static var altMemK: Int { 0x1E0 }
     public static var e820Entries: Int { 0x1E8 }
+    public static var secureBoot: Int { 0x1EC }
     public static var setupHeader: Int { 0x1F1 }
     public static var typeOfLoader: Int { 0x210 }
     public static var ramdiskImage: Int { 0x218 }

@@ -25,13 +25,13 @@ import TestSupport
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes): EFI images.
     static let debian61: [String: String] = [
-        "lz4": "981237de800fe16629c4d7d23f40b6b7aeb096b73ed0ee1ac16cfec01be5e9a6",
-        "gzip": "b9834fffcfb08ce24ab64990720ff4d573daabf35e6ff7762b58c37db526d26d",
-        "bzip2": "988efb81082b85f61ba9f1f79339f887aec3020b7253bc1da89cf3e7400b94ce",
-        "lzma": "f71b1f49ca3b2c2466fe43247c549e9fe60260e49d451e133042376f0965c5e2",
-        "xz": "6c35105b3888cf3005b6f0d0b810f2e484a725e8ec0004088ae08e077d1735ca",
-        "lzo": "2d80561121373a6c851782c7d8754e7041319575ad4064876744e64087aa9536",
-        "zstd": "852788080da95ded1a78e8842bba22f50448f2b63759122271d468cbf81de253",
+        "lz4": "44350506d181989f91281463864e7d4697ed63fb2659827845af699331d6e7a6",
+        "gzip": "b7f2924ac974e591910de7cad66da7037539c2ad161f059017d9a242d4d95ecf",
+        "bzip2": "1b644882dbb6ffed6f9b396a4736cbb2d6744af44fe29b7a64b82cd3b16281c7",
+        "lzma": "dc2d278faa673d982d45d16f5419f24467b07bd4b8906b3283f8d6af5503acc8",
+        "xz": "cb061761bc81d42a326364455480f34a70a3fc1e01d3fa300e1f5040e8e33178",
+        "lzo": "18b8bb68908733bb0575e3e364bb8616acff8c1337f2e461860b6b00704125ea",
+        "zstd": "d2f206cb0646e1bef3beb77ad2e814507176e31419e6e654dc496307504126cc",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {

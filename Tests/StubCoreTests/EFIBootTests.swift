@@ -11,7 +11,7 @@ final class FakeFirmware {
 
     enum Function: UInt64 {
         case allocatePages = 1, freePages, getMemoryMap, allocatePool, handleProtocol, locateDevicePath,
-             exitBootServices, locateProtocol, outputString, loadFile
+             exitBootServices, locateProtocol, outputString, loadFile, getVariable
     }
 
     var calls: [(Function, [UInt64])] = []
@@ -25,6 +25,9 @@ final class FakeFirmware {
     var hasLoadedImage = true
     var preferredAddressFree = false
     var kernelRegion: UnsafeMutableRawPointer?
+    /// One-byte variables by name (any vendor GUID).
+    var variables: [String: UInt8] = [:]
+    let runtimeServices = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 8)
 
     let systemTable = UnsafeMutableRawPointer.allocate(byteCount: 120, alignment: 8)
     let bootServices = UnsafeMutableRawPointer.allocate(byteCount: 400, alignment: 8)
@@ -56,6 +59,9 @@ final class FakeFirmware {
         systemTable.storeBytes(of: EFI.SystemTable.signature, as: UInt64.self)
         systemTable.storeBytes(of: conOut, toByteOffset: EFI.SystemTable.conOut, as: UnsafeMutableRawPointer.self)
         systemTable.storeBytes(of: bootServices, toByteOffset: EFI.SystemTable.bootServices, as: UnsafeMutableRawPointer.self)
+        runtimeServices.initializeMemory(as: UInt8.self, repeating: 0, count: 128)
+        runtimeServices.storeBytes(of: Function.getVariable.rawValue, toByteOffset: 72, as: UInt64.self)
+        systemTable.storeBytes(of: runtimeServices, toByteOffset: 88, as: UnsafeMutableRawPointer.self)
         for (offset, function) in [(EFI.BootServices.allocatePages, Function.allocatePages), (EFI.BootServices.freePages, .freePages),
                                    (EFI.BootServices.getMemoryMap, .getMemoryMap), (EFI.BootServices.allocatePool, .allocatePool),
                                    (EFI.BootServices.handleProtocol, .handleProtocol), (EFI.BootServices.locateDevicePath, .locateDevicePath),
@@ -77,7 +83,9 @@ final class FakeFirmware {
 
     deinit {
         for block in memory { block.deallocate() }
-        for page in [systemTable, bootServices, conOut, loadedImage, options, loadFile2, gop, gopMode, gopInfo] { page.deallocate() }
+        for page in [systemTable, bootServices, conOut, loadedImage, options, loadFile2, gop, gopMode, gopInfo, runtimeServices] {
+            page.deallocate()
+        }
     }
 
     var firmware: EFIFirmware { EFIFirmware(call: fakeCall, imageHandle: Self.imageHandle, systemTable: systemTable)! }
@@ -166,6 +174,14 @@ final class FakeFirmware {
         case .locateProtocol:
             guard EFI.GUID(reading: UnsafeRawPointer(out(a[0]))) == .graphicsOutput else { return EFI.StatusCode.notFound }
             out(a[2]).storeBytes(of: gop, as: UnsafeMutableRawPointer.self)
+            return EFI.StatusCode.success
+        case .getVariable:
+            var name = "", at = out(a[0])
+            while at.load(as: UInt16.self) != 0 { name.unicodeScalars.append(UnicodeScalar(at.load(as: UInt16.self))!); at += 2 }
+            guard let value = variables[name] else { return EFI.StatusCode.notFound }
+            guard out(a[3]).load(as: Int.self) >= 1 else { return EFI.StatusCode.bufferTooSmall }
+            out(a[3]).storeBytes(of: 1, as: Int.self)
+            out(a[4]).storeBytes(of: value, as: UInt8.self)
             return EFI.StatusCode.success
         case .outputString:
             var at = out(a[1])
@@ -309,6 +325,20 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         #expect(page.load(fromByteOffset: 0x1C0, as: UInt32.self) == 0x3436_4C45 && fake.exited)
         #expect(Self.bytes(handoff.entry - 0x200, 0x4000) == Self.image())
         #expect(!fake.calls.contains { $0.0 == .handleProtocol && $0.1[0] == FakeFirmware.imageHandle })
+    }
+
+    /// boot_params.secure_boot from SecureBoot, SetupMode and shim's MokSBStateRT, as the kernel's stub reads them.
+    static let secureBootCases: [([String: UInt8], UInt8)] = [
+        ([:], 2), (["SecureBoot": 1, "SetupMode": 0], 3), (["SecureBoot": 0, "SetupMode": 0], 2),
+        (["SecureBoot": 1, "SetupMode": 1], 2), (["SecureBoot": 1, "SetupMode": 0, "MokSBStateRT": 1], 2),
+    ]
+
+    @Test(arguments: secureBootCases)
+    func secureBootMode(variables: [String: UInt8], expected: UInt8) throws {
+        let fake = FakeFirmware(commandLine: "")
+        fake.variables = variables
+        let handoff = try Self.run(fake)
+        #expect(UnsafeRawPointer(bitPattern: UInt(handoff.bootParams))!.load(fromByteOffset: 0x1EC, as: UInt8.self) == expected)
     }
 
     @Test func noInitrdDeviceMeansNoInitrd() throws {
