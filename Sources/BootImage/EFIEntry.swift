@@ -26,6 +26,7 @@ extension ImageAssembly {
         a.and(.rsp, -16)
         a.sub(.rsp, 16)  // the handoff: boot_params in, {boot_params, entry} out
         a.mov(.mem(.rsp), .rdx)
+        storeSeed()
         a.lea(.rdx, .rip(efi.call))
         a.lea(.rcx, .rip(startup32))
         a.lea(.r8, .rip(efi.parameters))
@@ -46,6 +47,14 @@ extension ImageAssembly {
 
     static let sysVCalleeSaved: [Reg64] = [.rbx, .rbp, .r12, .r13, .r14, .r15]
 
+    /// The TSC into the handoff's second word: a seed physical KASLR mixes with EFI_RNG's (clobbers RAX, RDX).
+    private mutating func storeSeed() {
+        a.rdtsc()
+        a.shl(.rdx, 32)
+        a.or(.rax, .rdx)
+        a.mov(.mem(.rsp, 8), .rax)
+    }
+
     /// Callee-saved registers of the Microsoft ABI that the System V stub may change (RSI and RDI are).
     static let msCalleeSaved: [Reg64] = [.rbx, .rbp, .rdi, .rsi, .r12, .r13, .r14, .r15]
 
@@ -57,6 +66,7 @@ extension ImageAssembly {
         a.sub(.rsp, 24)  // the handoff {boot_params, entry}; RSP ≡ 0 (mod 16) for the System V call
         a.mov(.rdi, .rcx)
         a.mov(.rsi, .rdx)
+        storeSeed()
         a.lea(.rdx, .rip(efi.call))
         a.lea(.rcx, .rip(startup32))
         a.lea(.r8, .rip(efi.parameters))

@@ -91,35 +91,41 @@ public enum EFIBoot {
 
     /// The PE entry's sequence: a loader started the image as an EFI application. `image` is the
     /// protected-mode image in memory.
-    public static func run(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters)
-        throws(Failure) -> Handoff
+    public static func run(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
+                           seed: UInt64 = 0) throws(Failure) -> Handoff
     {
         guard let loaded = firmware.handleProtocol(firmware.imageHandle, .loadedImage) else { throw .noLoadedImage }
         let bootParams = try makeBootParams(firmware, header: image + p.headerOffset, headerLength: p.headerLength)
         try commandLine(firmware, loaded: loaded, bootParams: bootParams)
-        return try finish(firmware, image: image, parameters: p, bootParams: bootParams)
+        return try finish(firmware, image: image, parameters: p, bootParams: bootParams, seed: seed)
     }
 
     /// The EFI handover protocol's sequence (GRUB's `linuxefi`): the loader built boot_params from the header
     /// and filled the command line and its initrd; LoadedImage is not consulted. A LoadFile2 initrd, where one
     /// is offered, supersedes the loader's, as with the kernel's stub.
     public static func handover(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
-                                bootParams: UnsafeMutableRawPointer) throws(Failure) -> Handoff
+                                bootParams: UnsafeMutableRawPointer, seed: UInt64 = 0) throws(Failure) -> Handoff
     {
-        try finish(firmware, image: image, parameters: p, bootParams: bootParams)
+        try finish(firmware, image: image, parameters: p, bootParams: bootParams, seed: seed)
     }
 
     /// What both entries do once boot_params holds the command line: initrd, screen_info, the buffer and the
     /// image's copy in it, the memory map and ExitBootServices.
     static func finish(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
-                       bootParams: UnsafeMutableRawPointer) throws(Failure) -> Handoff
+                       bootParams: UnsafeMutableRawPointer, seed: UInt64) throws(Failure) -> Handoff
     {
         try EFIInitrd.load(firmware, bootParams: bootParams)
         EFIGraphics.fillScreenInfo(firmware, bootParams: bootParams)
         if bootParams.load(fromByteOffset: ZeroPage.secureBoot, as: UInt8.self) == 0 {  // unless the loader said
             bootParams.storeBytes(of: EFISecureBoot.mode(firmware), toByteOffset: ZeroPage.secureBoot, as: UInt8.self)
         }
-        let buffer = try kernelBuffer(firmware, KernelBufferNeeds(header: image + p.headerOffset))
+        let needs = KernelBufferNeeds(header: image + p.headerOffset)
+        let buffer: UInt64
+        if let random = EFIPhysicalKASLR.place(firmware, needs, bootParams: bootParams, seed: seed) {
+            buffer = random
+        } else {
+            buffer = try kernelBuffer(firmware, needs)
+        }
         UnsafeMutableRawPointer(bitPattern: UInt(buffer))!.copyMemory(from: image, byteCount: p.imageLength)
         try exitBootServices(firmware, bootParams: bootParams)
         return Handoff(bootParams: word(bootParams), entry: buffer &+ UInt64(p.entryOffset))
@@ -152,9 +158,9 @@ public enum EFIBoot {
         setAddress(address, in: bootParams, low: ZeroPage.cmdLinePtr, high: ZeroPage.extCmdLinePtr)
     }
 
-    /// init_size bytes at a kernel_alignment boundary, at least LOAD_PHYSICAL_ADDR (the 64-bit entry decompresses
-    /// from there): pref_address when it is free, else wherever the firmware has room, aligned inside a larger
-    /// allocation. EfiLoaderCode: the kernel runs from it.
+    /// When no slot could be had from the memory map: init_size bytes at a kernel_alignment boundary, at least
+    /// LOAD_PHYSICAL_ADDR (the 64-bit entry decompresses from there): pref_address when it is free, else wherever
+    /// the firmware has room, aligned inside a larger allocation. EfiLoaderCode: the kernel runs from it.
     static func kernelBuffer(_ firmware: EFIFirmware, _ p: KernelBufferNeeds) throws(Failure) -> UInt64 {
         let pages = (p.initSize &+ EFI.pageSize &- 1) / EFI.pageSize
         if let address = firmware.allocatePages(EFI.AllocateType.address, EFI.MemoryType.loaderCode, pages: pages,

@@ -3,7 +3,8 @@
 #if STUB_FREESTANDING
 
 /// `stub_efi_main(imageHandle, systemTable, call, image, parameters, handoff)`: prepares the boot as a loader
-/// (EFIBoot.run) and writes {boot_params, entry} to `handoff`; returns 0, or an EFI status after printing the
+/// (EFIBoot.run) and writes {boot_params, entry} to `handoff` (whose second word brings the boot code's TSC
+/// as a seed for physical KASLR); returns 0, or an EFI status after printing the
 /// reason on the firmware console (boot services are still up: the entry returns to the firmware).
 @_cdecl("stub_efi_main")
 public func stubEFIMain(_ imageHandle: UInt64, _ systemTable: UnsafeRawPointer, _ call: EFIFirmware.Call,
@@ -13,7 +14,8 @@ public func stubEFIMain(_ imageHandle: UInt64, _ systemTable: UnsafeRawPointer, 
         return EFI.StatusCode.invalidParameter
     }
     do throws(EFIBoot.Failure) {
-        let result = try EFIBoot.run(firmware, image: image, parameters: EFIParameters(reading: parameters))
+        let result = try EFIBoot.run(firmware, image: image, parameters: EFIParameters(reading: parameters),
+                                     seed: handoff.load(fromByteOffset: 8, as: UInt64.self))
         handoff.storeBytes(of: result.bootParams, as: UInt64.self)
         handoff.storeBytes(of: result.entry, toByteOffset: 8, as: UInt64.self)
         return EFI.StatusCode.success
@@ -35,7 +37,7 @@ public func stubEFIHandover(_ imageHandle: UInt64, _ systemTable: UnsafeRawPoint
     }
     do throws(EFIBoot.Failure) {
         let result = try EFIBoot.handover(firmware, image: image, parameters: EFIParameters(reading: parameters),
-                                          bootParams: bootParams)
+                                          bootParams: bootParams, seed: handoff.load(fromByteOffset: 8, as: UInt64.self))
         handoff.storeBytes(of: result.bootParams, as: UInt64.self)
         handoff.storeBytes(of: result.entry, toByteOffset: 8, as: UInt64.self)
         return EFI.StatusCode.success

@@ -25,13 +25,13 @@ import TestSupport
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes): EFI images.
     static let debian61: [String: String] = [
-        "lz4": "44350506d181989f91281463864e7d4697ed63fb2659827845af699331d6e7a6",
-        "gzip": "b7f2924ac974e591910de7cad66da7037539c2ad161f059017d9a242d4d95ecf",
-        "bzip2": "1b644882dbb6ffed6f9b396a4736cbb2d6744af44fe29b7a64b82cd3b16281c7",
-        "lzma": "dc2d278faa673d982d45d16f5419f24467b07bd4b8906b3283f8d6af5503acc8",
-        "xz": "cb061761bc81d42a326364455480f34a70a3fc1e01d3fa300e1f5040e8e33178",
-        "lzo": "18b8bb68908733bb0575e3e364bb8616acff8c1337f2e461860b6b00704125ea",
-        "zstd": "d2f206cb0646e1bef3beb77ad2e814507176e31419e6e654dc496307504126cc",
+        "lz4": "97af049cf9ac3c3753522b98d40401503fba5c03eac4b6ec2b51b8d790efebc4",
+        "gzip": "cc0308c477275184a1988b6c68ca19ad38b5274229b0237eb35696273623e2ca",
+        "bzip2": "1df1652e3e7d5fecc7d429716207107b99354a7ca8e4ff8b6371e7fff0048f2c",
+        "lzma": "1e1da19d9e4c4c5fe1753d72efe6406d37643fab6ed52bd41164b9ab947da9c6",
+        "xz": "55cb92c04ae372e668811310e874172e4f3c554841abcd773beb49580111a2e0",
+        "lzo": "e5808220c204edccd1c63db0b8ca3acd9617f4bb6a4e76fd18f354cd10fa148b",
+        "zstd": "a0f27048240f904864f7bf8a77cb1dff9242680f56a4505dc8c011a0d6fa2778",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {

@@ -25,6 +25,8 @@ final class FakeFirmware {
     var hasLoadedImage = true
     var preferredAddressFree = false
     var kernelRegion: UnsafeMutableRawPointer?
+    /// The addresses AllocatePages(AllocateAddress) was asked for, in order.
+    var addressRequests: [UInt64] = []
     /// One-byte variables by name (any vendor GUID).
     var variables: [String: UInt8] = [:]
     let runtimeServices = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 8)
@@ -104,6 +106,7 @@ final class FakeFirmware {
         case .allocatePages:
             let pages = Int(a[2]), pointer = out(a[3])
             if a[0] == EFI.AllocateType.address {
+                addressRequests.append(pointer.load(as: UInt64.self))
                 guard preferredAddressFree, let region = kernelRegion else { return EFI.StatusCode.notFound }
                 allocations.append((a[0], UInt32(a[1]), pages, 0, UInt64(UInt(bitPattern: region))))
                 return EFI.StatusCode.success
@@ -311,7 +314,12 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         let page = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
         defer { page.deallocate() }
         page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
-        page.storeBytes(of: UInt32(0x1234_5000), toByteOffset: 0x228, as: UInt32.self)  // the loader's cmd_line_ptr
+        let line = UnsafeMutablePointer<CChar>.allocate(capacity: 16)
+        defer { line.deallocate() }
+        _ = strcpy(line, "nokaslr quiet")
+        let lineAddress = UInt64(UInt(bitPattern: line))
+        page.storeBytes(of: UInt32(truncatingIfNeeded: lineAddress), toByteOffset: 0x228, as: UInt32.self)  // the loader's
+        page.storeBytes(of: UInt32(lineAddress >> 32), toByteOffset: 0xC8, as: UInt32.self)
         FakeFirmware.current = fake
         defer { FakeFirmware.current = nil }
         let result = Self.image().withUnsafeBytes { raw in
@@ -321,7 +329,7 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         }
         let handoff = try result.get()
         #expect(handoff.bootParams == UInt64(UInt(bitPattern: page)))
-        #expect(page.load(fromByteOffset: 0x228, as: UInt32.self) == 0x1234_5000)
+        #expect(page.load(fromByteOffset: 0x228, as: UInt32.self) == UInt32(truncatingIfNeeded: lineAddress))
         #expect(page.load(fromByteOffset: 0x1C0, as: UInt32.self) == 0x3436_4C45 && fake.exited)
         #expect(Self.bytes(handoff.entry - 0x200, 0x4000) == Self.image())
         #expect(!fake.calls.contains { $0.0 == .handleProtocol && $0.1[0] == FakeFirmware.imageHandle })
@@ -339,6 +347,49 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         fake.variables = variables
         let handoff = try Self.run(fake)
         #expect(UnsafeRawPointer(bitPattern: UInt(handoff.bootParams))!.load(fromByteOffset: 0x1EC, as: UInt8.self) == expected)
+    }
+
+    /// Physical KASLR asks for a random kernel_alignment slot of conventional memory at or above pref_address
+    /// (the fake refuses it, as a busy firmware might, and the buffer falls back to the plain placement); with
+    /// `nokaslr` for the lowest slot.
+    @Test func physicalKASLRPicksASlot() throws {
+        var requested = Set<UInt64>()
+        for seed: UInt64 in [0x1234_5678_9ABC_DEF0, 0x0FED_CBA9_8765_4321, 0x5555_AAAA_5555_AAAA, 0x0123_4567_89AB_CDEF] {
+            let fake = FakeFirmware(commandLine: "console=ttyS0")
+            FakeFirmware.current = fake
+            let p = Self.parameters
+            _ = try Self.image().withUnsafeBytes { raw in
+                Result { () throws(EFIBoot.Failure) in try EFIBoot.run(fake.firmware, image: raw.baseAddress!, parameters: p, seed: seed) }
+            }.get()
+            FakeFirmware.current = nil
+            let asked = fake.addressRequests
+            #expect(asked.count == 2, "a slot, then pref_address: \(asked)")
+            let slot = try #require(asked.first)
+            #expect(slot % 0x20_0000 == 0 && slot >= 0x100_0000 && slot + 0x40_0000 <= 0x400_0000, "\(asked.map { String($0, radix: 16) })")
+            requested.insert(slot)
+        }
+        #expect(requested.count > 1, "four seeds gave one slot: \(requested)")
+        let fake = FakeFirmware(commandLine: "console=ttyS0 nokaslr")
+        _ = try Self.run(fake)
+        #expect(fake.addressRequests == [0x100_0000, 0x100_0000])  // the lowest slot, then pref_address
+    }
+
+    @Test func physicalSlotsCountAndPick() {
+        var slots = PhysicalSlots(size: 0x40_0000, alignment: 0x20_0000, minimum: 0x100_0000)
+        slots.add(start: 0, end: 0x110_0000)              // below the minimum but for one 2 MiB step: none
+        slots.add(start: 0x110_0000, end: 0x200_0000)     // 0x1200000, 0x1400000, …, 0x1C00000: 6
+        slots.add(start: 0x1_0000_0000, end: 0x1_0060_0000)  // 0x100000000, 0x100200000: 2
+        #expect(slots.count == 8)
+        #expect(slots.pick(0) == 0 && slots.pick(0xFFFF_FFFF) == 7 && slots.pick(0x8000_0000) == 4)
+        func address(_ slot: UInt64) -> UInt64? {
+            var index = slot
+            for (start, end): (UInt64, UInt64) in [(0, 0x110_0000), (0x110_0000, 0x200_0000), (0x1_0000_0000, 0x1_0060_0000)] {
+                if let found = slots.address(of: &index, start: start, end: end) { return found }
+            }
+            return nil
+        }
+        #expect(address(0) == 0x120_0000 && address(5) == 0x1C0_0000 && address(6) == 0x1_0000_0000 && address(7) == 0x1_0020_0000)
+        #expect(address(8) == nil)
     }
 
     @Test func noInitrdDeviceMeansNoInitrd() throws {

@@ -17,7 +17,7 @@ import TestSupport
             set -e
             mkdir -p \(root)/bin \(root)/proc \(root)/sys
             cp /bin/busybox \(root)/bin/busybox
-            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox mount -t sysfs sys /sys\\n/bin/busybox echo CMDLINE: $(/bin/busybox cat /proc/cmdline)\\n/bin/busybox echo EFI: $(/bin/busybox ls /sys/firmware/efi) size $(/bin/busybox cat /sys/firmware/efi/fw_platform_size)\\n/bin/busybox echo \(marker)\\n/bin/busybox poweroff -f\\n' > \(root)/init
+            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox mount -t sysfs sys /sys\\n/bin/busybox echo CMDLINE: $(/bin/busybox cat /proc/cmdline)\\n/bin/busybox echo EFI: $(/bin/busybox ls /sys/firmware/efi) size $(/bin/busybox cat /sys/firmware/efi/fw_platform_size)\\n/bin/busybox grep "Kernel code" /proc/iomem\\n/bin/busybox echo \(marker)\\n/bin/busybox poweroff -f\\n' > \(root)/init
             chmod +x \(root)/init
             cd \(root) && find . | cpio -o -H newc --quiet > \(dir.file("init.cpio"))
             """
@@ -64,6 +64,26 @@ import TestSupport
                 "not OVMF's PE path:\n\(console.suffix(3000))")
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
         #expect(console.contains("efi: EFI v2.70 by EDK II"))
+    }
+
+    /// Physical KASLR: the EFI entry puts the kernel at a random kernel_alignment slot (/proc/iomem's "Kernel
+    /// code"); with nokaslr at the lowest free one, every time the same.
+    @Test func physicalKASLRMovesTheKernel() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = try Self.build(dir), initramfs = try Self.initramfs(in: dir)
+        func kernelCode(_ options: String) throws -> UInt64? {
+            let console = try Self.qemu("-kernel \(image) -initrd \(initramfs) -append 'console=ttyS0 panic=-1 rdinit=/init \(options)'",
+                                        dir: dir)
+            #expect(console.contains(Self.marker), "init was not reached (\(options)):\n\(console.suffix(3000))")
+            let line = console.split(whereSeparator: \.isNewline).first { $0.contains(": Kernel code") }
+            return line.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces).prefix { $0 != "-" }, radix: 16) }
+        }
+        let lowest = try #require(try kernelCode("nokaslr"))
+        #expect(try kernelCode("nokaslr") == lowest)
+        let placed = [try kernelCode(""), try kernelCode("")].compactMap { $0 }
+        #expect(placed.count == 2 && (placed + [lowest]).allSatisfy { $0 % 0x20_0000 == 0 && $0 >= 0x100_0000 }, "\(placed)")
+        #expect(placed.contains { $0 != lowest }, "\(placed.map { String($0, radix: 16) }), nokaslr \(String(lowest, radix: 16))")
     }
 
     /// --no-efi keeps the image OVMF boots through its legacy loader (no PE path: no initrd=initrd).
