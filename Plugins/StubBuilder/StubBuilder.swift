@@ -20,8 +20,11 @@ struct StubBuilder: BuildToolPlugin {
             "-wmo", "-parse-as-library", "-Osize", "-module-name", "StubCore", "-D", "STUB_FREESTANDING",
             // Interrupt handlers may run on the same stack; no SSE before the stub enables it; no stack
             // protector (it needs a GOT); each function in its own section so the linker drops the unused runtime.
+            // No incremental-codegen module hash: it fills the loaded `.swift_modhash` section with a digest of
+            // the build's paths, so the same sources would give other stub bytes in another clone.
             "-Xcc", "-mno-red-zone", "-Xcc", "-mno-sse", "-Xcc", "-mno-mmx", "-Xcc", "-msoft-float",
             "-Xfrontend", "-disable-stack-protector", "-Xfrontend", "-function-sections",
+            "-Xfrontend", "-disable-incremental-llvm-codegen",
             "-Xfrontend", "-no-allocations", "-Xllvm", "-disable-loop-idiom-all",
             "-module-cache-path", work.appending(path: "module-cache").path,
             "-c", "-o", object.path,

@@ -14,24 +14,24 @@ import TestSupport
 
     /// Synthetic kernel-shaped input (the committed tiny-vmlinux, a fake relocation table), every format.
     static let tiny: [String: String] = [
-        "lz4": "f9131935e628b0e44694f1095d2efd47ca3cc7cac86af02f7f8a6d6f8c98b924",
-        "gzip": "deeeb9ca1c73cf22fc068a29243028415d17cefbdb0e881d6941162aa1bf3b25",
-        "bzip2": "a68220747eb46af1e545498f466f9b3f7c3f952f705f81fe86a747ad1a280cff",
-        "lzma": "983c63ceba4d7166af886740a5d623f5ebbbff901e43334b8ba10c0363572470",
-        "xz": "6b8f5dd2129bf7e22d94ffa6f295fad5b2f5be5a48d5d9c615e79eb178bd4e14",
-        "lzo": "8370c2e1f81eb82082b77622eae7f406a721a2c52894b82193f40c86779fd384",
-        "zstd": "a77d50028e978c87942156563c49a38741c2713fba5cdaab8a4d2d08b99c006f",
+        "lz4": "f48039114903b9832eabdcda7cc499d3894c25949f51a10c84921905549586c9",
+        "gzip": "18dd05d01449be1962eb57aee2a4142508eb2c4da502de1925a9d33b1577fdbf",
+        "bzip2": "4d640d9e5b7db42f45e1e0adbf4043b887caf3f137015c978d7a590bfc27ea13",
+        "lzma": "3836d77a7e009aa9b44eb6e287a4f78888fbb539971292844318577876697333",
+        "xz": "f754da58da1d49e6f8bc93a5deef9a22b5ad374823fbf7d6bd0de58d91ecd95d",
+        "lzo": "e16bcba4b1112ad39de342e6bbe2f137661a052a1342c9676838151ec72b96bb",
+        "zstd": "bf7759b81bbc6d66442c7f8b01d4d5d0378eac19e7dafb45bec988a142447e3a",
     ]
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes).
     static let debian61: [String: String] = [
-        "lz4": "508a7c3ae2977e69bc84282f8e10e0ef3fa5980a5df1bab962e34808c55b8a1e",
-        "gzip": "41c44261921b0e98783bcdde1216259672d8a337cdc381a6f8ae2226140bde45",
-        "bzip2": "42b967937511da6123df861073c1c14ad371583cae5295693ae0dace5486b7a1",
-        "lzma": "b08260243af04db65e5e790ef2388a234cf524c69e8400bea9c2adb6541bc651",
-        "xz": "0a6d4340b16a02d4dd6d6d13bacc8efa1b1ff50aa6c4ce8c1c777e6c853abac4",
-        "lzo": "7019dd3152160960a0ba2dbbe6e8d133cb822c459a529dc8343add4992d0ade0",
-        "zstd": "a7436afb839e5c873378141dae9bba765cf27483830bb624cce13aa925d37925",
+        "lz4": "6197857915eabda132f957a2fcb174e13945b09105251788db2eabadc1bbb33f",
+        "gzip": "30f2816ec83339334b3ab0949648c9ebf2257c0927f3379999cb4222e832dcee",
+        "bzip2": "0c3b531a7866a79a16071d7f34121b39f4bfa77adff5ccb68d00eb68edb99116",
+        "lzma": "955d41ae40aa8bb73d61b59d31d118be7a45f778a63913f02158ae44ccf66d1d",
+        "xz": "4f32020b39b8ec8aef4d8e42c6b8f4fcbd277f7342f7b2ce226e7f1d997a4429",
+        "lzo": "689853fc9a37d0b69366376444a3d5079b50071ffa8f85b0f640dda5b88183a0",
+        "zstd": "dc2bceff6f9367be7213a811fbd4cefaaed226b9eb6ee5717483186e9f922dfd",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {
