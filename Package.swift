@@ -18,10 +18,12 @@ let package = Package(
     targets: [
         // ELF64 reader, objcopy-exact strip, relocs-exact relocation table.
         .target(name: "ElfKit"),
-        // Boot protocol 2.15 setup header and kernel_info (issue: SetupHeader).
-        .target(name: "SetupHeader"),
-        // The kernel's seven payload formats over Debian's C libraries.
-        .target(name: "Compressors", dependencies: ["CDeflate", "CBzip2", "CLzma", "CLzo", "CLZ4", "CZstd"]),
+        // Boot protocol 2.15 setup header and kernel_info (issue: SetupHeader). Recognises payloads and computes
+        // the image's CRC-32 with StubCore's (the code the stub runs), so each is written once.
+        .target(name: "SetupHeader", dependencies: ["StubCore"]),
+        // The kernel's seven payload formats over Debian's C libraries; the formats themselves are StubCore's
+        // `PayloadFormat`.
+        .target(name: "Compressors", dependencies: ["StubCore", "CDeflate", "CBzip2", "CLzma", "CLzo", "CLZ4", "CZstd"]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
