@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "StubCore"),
         // Compiles StubCore freestanding during `swift build` and embeds the bytes in BootImage.
         .plugin(name: "StubBuilder", capability: .buildTool(), dependencies: ["stub-embed"]),
-        .executableTarget(name: "stub-embed", dependencies: ["ElfKit"]),
+        .executableTarget(name: "stub-embed", dependencies: ["ElfKit", "StubCore"]),
         // Our boot code and image layout; carries the stub built by the plugin.
         .target(name: "BootImage", dependencies: ["StubAsm", "SetupHeader", "StubCore"], plugins: ["StubBuilder"]),
         .executableTarget(

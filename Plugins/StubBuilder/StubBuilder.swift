@@ -31,7 +31,9 @@ struct StubBuilder: BuildToolPlugin {
         ] + sources.map(\.path)
         // One stub per payload format, each linked from the same object with its own entry so --gc-sections
         // keeps one decoder. One segment (--omagic), not page-aligned: a stub is a blob inside our image.
-        let formats = ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"]  // PayloadFormat's order
+        // PayloadFormat's names (a plugin cannot import StubCore): stub-embed fails the build unless these are
+        // exactly one per PayloadFormat, each stub's entry point `stub_boot_<name>`.
+        let formats = ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"]
         var commands: [Command] = [
             .buildCommand(displayName: "Compiling the boot stub (Embedded Swift, x86_64-unknown-none-elf)",
                           executable: try context.tool(named: "swiftc").url, arguments: compile,

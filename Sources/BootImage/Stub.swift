@@ -3,6 +3,8 @@ import StubCore
 /// A freestanding boot stub built from Sources/StubCore by the StubBuilder plugin: one per payload format, each
 /// with only that format's decoder linked.
 public struct Stub: Sendable {
+    /// The format it decodes (stub-embed read it from the stub's entry point, `stub_boot_<name>`).
+    public let format: PayloadFormat
     /// The stub's bytes (without its .bss).
     public let bytes: [UInt8]
     /// The stub's extent when running, .bss included.
@@ -11,13 +13,28 @@ public struct Stub: Sendable {
     public let entries: [String: Int]
 
     /// The stub that decodes `format`.
-    public static func forFormat(_ format: PayloadFormat) -> Stub { all[format.rawValue] }
+    public static func forFormat(_ format: PayloadFormat) -> Stub {
+        guard let stub = all.first(where: { $0.format == format }) else {
+            fatalError("no boot stub for \(format.name): the StubBuilder plugin built none (its format list lacks it)")
+        }
+        return stub
+    }
 
     /// The entry the boot code calls: `stub_boot_<format>`.
-    public var bootEntry: Int { entries.first { $0.key.hasPrefix("stub_boot_") }!.value }
+    public var bootEntry: Int {
+        guard let entry = entries["stub_boot_\(format.name)"] else {
+            fatalError("the \(format.name) boot stub has no stub_boot_\(format.name) entry")
+        }
+        return entry
+    }
 
+    /// Every stub the plugin built, by the format name stub-embed recorded (which it checked against
+    /// PayloadFormat: a name that is not one is a build out of step with StubCore).
     static let all: [Stub] = StubBlob.stubs.map {
-        Stub(bytes: decodeBase64($0.base64), memorySize: $0.memorySize, entries: $0.entries)
+        guard let format = PayloadFormat(name: $0.name) else {
+            fatalError("the StubBuilder plugin built a boot stub for \"\($0.name)\", which is no PayloadFormat")
+        }
+        return Stub(format: format, bytes: decodeBase64($0.base64), memorySize: $0.memorySize, entries: $0.entries)
     }
 
     static func decodeBase64(_ text: String) -> [UInt8] {
