@@ -16,8 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // ELF64 reader, objcopy-exact strip, relocs-exact relocation table.
-        .target(name: "ElfKit"),
+        // ELF64 reader, objcopy-exact strip, relocs-exact relocation table. The ELF64 record layout and the
+        // relocation table's format are StubCore's, where the boot stub (compiled from StubCore alone) reads them.
+        .target(name: "ElfKit", dependencies: ["StubCore"]),
         // Boot protocol 2.15 setup header and kernel_info (issue: SetupHeader). Recognises payloads and computes
         // the image's CRC-32 with StubCore's (the code the stub runs), so each is written once.
         .target(name: "SetupHeader", dependencies: ["StubCore"]),

@@ -21,24 +21,24 @@ public enum KernelPlacement {
     public static func placeSegments(_ buffer: UnsafeMutableRawBufferPointer, elfSize: Int, loadAddress: UInt64)
         throws(Failure) -> (entry: UInt64, end: Int)
     {
+        typealias Ehdr = ELFLayout.FileHeader
+        typealias Phdr = ELFLayout.ProgramHeader
         let elf = UnsafeRawBufferPointer(rebasing: buffer[0..<min(elfSize, buffer.count)])
-        guard elf.count >= 64, elf[0] == 0x7F, elf[1] == 0x45, elf[2] == 0x4C, elf[3] == 0x46, elf[4] == 2 else {
-            throw .notELF
-        }
-        let entry = load64(elf, 0x18), phoff = load64(elf, 0x20)
-        let phentsize = Int(load16(elf, 0x36)), phnum = Int(load16(elf, 0x38))
-        guard phentsize == 56, phoff <= UInt64(elf.count), UInt64(phnum * 56) <= UInt64(elf.count) - phoff else {
-            throw .notELF
-        }
+        guard elf.count >= Ehdr.size, ELFLayout.startsWithMagic(elf), elf[ELFLayout.classIndex] == ELFLayout.class64
+        else { throw .notELF }
+        let entry = load64(elf, Ehdr.entry), phoff = load64(elf, Ehdr.programHeaderOffset)
+        let phentsize = Int(load16(elf, Ehdr.programHeaderEntrySize)), phnum = Int(load16(elf, Ehdr.programHeaderCount))
+        guard phentsize == Phdr.size, phoff <= UInt64(elf.count), UInt64(phnum * Phdr.size) <= UInt64(elf.count) - phoff
+        else { throw .notELF }
         guard entry >= loadAddress else { throw .notELF }
         // Read every PT_LOAD before moving any: the first one lands on the headers.
         var segments = InlineArray<16, (offset: UInt64, target: UInt64, size: UInt64)>(repeating: (0, 0, 0))
         var count = 0
         for index in 0..<phnum {
-            let header = Int(phoff) + index * 56
-            guard load32(elf, header) == 1 else { continue }  // PT_LOAD
-            let offset = load64(elf, header + 8), physical = load64(elf, header + 24)
-            let fileSize = load64(elf, header + 32), align = load64(elf, header + 48)
+            let header = Int(phoff) + index * Phdr.size
+            guard load32(elf, header + Phdr.type) == Phdr.load else { continue }
+            let offset = load64(elf, header + Phdr.offset), physical = load64(elf, header + Phdr.physicalAddress)
+            let fileSize = load64(elf, header + Phdr.fileSize), align = load64(elf, header + Phdr.alignment)
             guard count < segments.count, align % 0x20_0000 == 0, physical >= loadAddress,
                   offset <= UInt64(elfSize), fileSize <= UInt64(elfSize) - offset,
                   physical - loadAddress <= UInt64(buffer.count), fileSize <= UInt64(buffer.count) - (physical - loadAddress)
