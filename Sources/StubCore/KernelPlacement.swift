@@ -57,16 +57,17 @@ public enum KernelPlacement {
         return (entry - loadAddress, end)
     }
 
-    /// Applies `delta` (new virtual base − link-time base) through the table that ends at `tableEnd` in `buffer`:
-    /// 32-bit entries, then (6.1 … 6.14) inverse 32-bit entries, then 64-bit entries, each run ended by a zero
-    /// word. Targets must lie in `[0, kernelEnd)` of the buffer.
+    /// Applies `delta` (new virtual base − link-time base) through the table that ends at `tableEnd` in `buffer`
+    /// (its layout: `RelocationTableLayout`, read backwards). Targets must lie in `[0, kernelEnd)` of the buffer.
     public static func relocate(_ buffer: UnsafeMutableRawBufferPointer, tableEnd: Int, kernelEnd: Int,
                                 loadAddress: UInt64, delta: Int64, hasInverseTable: Bool) throws(Failure)
     {
         guard delta != 0 else { return }
-        guard tableEnd <= buffer.count, tableEnd >= 12, kernelEnd <= buffer.count else { throw .badTable }
+        // At least the three zero words of an empty 6.1 table (a shorter one is refused word by word anyway).
+        guard tableEnd <= buffer.count, tableEnd >= RelocationTableLayout.emptySize(hasInverseTable: true),
+              kernelEnd <= buffer.count
+        else { throw .badTable }
         let base = buffer.baseAddress!
-        var p = tableEnd - 4
 
         /// The buffer offset of an entry's target, checked to leave `width` bytes inside the kernel.
         func target(_ entry: UInt32, width: Int) throws(Failure) -> Int {
@@ -77,38 +78,23 @@ public enum KernelPlacement {
             }
             return Int(offset)
         }
-        func word(_ at: Int) throws(Failure) -> UInt32 {
-            guard at >= 0 else { throw .badTable }
-            return (base + at).loadUnaligned(as: UInt32.self)
-        }
 
-        var entry = try word(p)
-        while entry != 0 {  // R32
-            let at = try target(entry, width: 4)
-            let value = (base + at).loadUnaligned(as: UInt32.self) &+ UInt32(truncatingIfNeeded: delta)
-            (base + at).storeBytes(of: value, toByteOffset: 0, as: UInt32.self)
-            p -= 4
-            entry = try word(p)
-        }
-        if hasInverseTable {
-            p -= 4
-            entry = try word(p)
-            while entry != 0 {  // INV32: per-cpu references move the other way
+        _ = try RelocationTableLayout.forEachEntry(in: base, end: tableEnd, hasInverseTable: hasInverseTable) {
+            (run, entry) throws(Failure) in
+            switch run {
+            case .r32:
+                let at = try target(entry, width: 4)
+                let value = (base + at).loadUnaligned(as: UInt32.self) &+ UInt32(truncatingIfNeeded: delta)
+                (base + at).storeBytes(of: value, toByteOffset: 0, as: UInt32.self)
+            case .inverse32:  // per-cpu references move the other way
                 let at = try target(entry, width: 4)
                 let value = (base + at).loadUnaligned(as: Int32.self) &- Int32(truncatingIfNeeded: delta)
                 (base + at).storeBytes(of: value, toByteOffset: 0, as: Int32.self)
-                p -= 4
-                entry = try word(p)
+            case .r64:
+                let at = try target(entry, width: 8)
+                let value = (base + at).loadUnaligned(as: UInt64.self) &+ UInt64(bitPattern: delta)
+                (base + at).storeBytes(of: value, toByteOffset: 0, as: UInt64.self)
             }
-        }
-        p -= 4
-        entry = try word(p)
-        while entry != 0 {  // R64
-            let at = try target(entry, width: 8)
-            let value = (base + at).loadUnaligned(as: UInt64.self) &+ UInt64(bitPattern: delta)
-            (base + at).storeBytes(of: value, toByteOffset: 0, as: UInt64.self)
-            p -= 4
-            entry = try word(p)
         }
     }
 }
