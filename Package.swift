@@ -16,12 +16,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // ELF64 reader, objcopy-exact strip, relocs-exact relocation table.
-        .target(name: "ElfKit"),
-        // Boot protocol 2.15 setup header and kernel_info (issue: SetupHeader).
-        .target(name: "SetupHeader"),
-        // The kernel's seven payload formats over Debian's C libraries.
-        .target(name: "Compressors", dependencies: ["CDeflate", "CBzip2", "CLzma", "CLzo", "CLZ4", "CZstd"]),
+        // ELF64 reader, objcopy-exact strip, relocs-exact relocation table. The ELF64 record layout and the
+        // relocation table's format are StubCore's, where the boot stub (compiled from StubCore alone) reads them.
+        .target(name: "ElfKit", dependencies: ["StubCore"]),
+        // Boot protocol 2.15 setup header and kernel_info (issue: SetupHeader). Recognises payloads and computes
+        // the image's CRC-32 with StubCore's (the code the stub runs), so each is written once.
+        .target(name: "SetupHeader", dependencies: ["StubCore"]),
+        // The kernel's seven payload formats over Debian's C libraries; the formats themselves are StubCore's
+        // `PayloadFormat`.
+        .target(name: "Compressors", dependencies: ["StubCore", "CDeflate", "CBzip2", "CLzma", "CLzo", "CLZ4", "CZstd"]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(name: "CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
@@ -35,7 +38,7 @@ let package = Package(
         .target(name: "StubCore"),
         // Compiles StubCore freestanding during `swift build` and embeds the bytes in BootImage.
         .plugin(name: "StubBuilder", capability: .buildTool(), dependencies: ["stub-embed"]),
-        .executableTarget(name: "stub-embed", dependencies: ["ElfKit"]),
+        .executableTarget(name: "stub-embed", dependencies: ["ElfKit", "StubCore"]),
         // Our boot code and image layout; carries the stub built by the plugin.
         .target(name: "BootImage", dependencies: ["StubAsm", "SetupHeader", "StubCore"], plugins: ["StubBuilder"]),
         .executableTarget(

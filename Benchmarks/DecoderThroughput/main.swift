@@ -19,18 +19,6 @@ func read(_ path: String) -> [UInt8] {
     return [UInt8](data)
 }
 
-func format(of algorithm: Algorithm) -> PayloadFormat {
-    switch algorithm {
-    case .gzip: return .gzip
-    case .bzip2: return .bzip2
-    case .lzma: return .lzma
-    case .xz: return .xz
-    case .lzo: return .lzo
-    case .lz4: return .lz4
-    case .zstd: return .zstd
-    }
-}
-
 /// Seconds `body` takes.
 func timed(_ body: () -> Void) -> Double {
     var start = timespec(), stop = timespec()
@@ -50,31 +38,30 @@ var failed = false
 print("format  payload bytes     C MB/s  ours MB/s    ratio  goal")
 for path in arguments.dropFirst() {
     let payload = read(path)
-    let algorithm = payload.withUnsafeBytes { Algorithm(detecting: $0) }
-    guard let algorithm else {
+    let format = payload.withUnsafeBytes { PayloadFormat(detecting: $0) }
+    guard let format else {
         print("\(path): not a payload"); failed = true; continue
     }
-    let stubFormat = format(of: algorithm)
     // Output buffers and workspace allocated and touched before timing: page faults are not decoding.
     var cOut = [UInt8](repeating: 1, count: reference.count + 1)
     var ours = [UInt8](repeating: 2, count: reference.count)
-    var workspace = [UInt8](repeating: 0, count: max(stubFormat.workspaceSize, 1))
+    var workspace = [UInt8](repeating: 0, count: max(format.workspaceSize, 1))
     var cTimes: [Double] = [], ourTimes: [Double] = []
     var cCount = 0, ourCount = 0
     var problem: String?
     payload.withUnsafeBytes { input in
-        let body = algorithm.appendsSizeTrailer ? UnsafeRawBufferPointer(rebasing: input.dropLast(4)) : input
+        let body = UnsafeRawBufferPointer(rebasing: input.dropLast(format.sizeTrailerLength))
         for _ in 0..<runs {
             cTimes.append(timed {
                 cOut.withUnsafeMutableBytes { out in
-                    do throws(CompressionError) { cCount = try Payload.decompress(input, as: algorithm, into: out) }
+                    do throws(CompressionError) { cCount = try Payload.decompress(input, as: format, into: out) }
                     catch { problem = "C library: \(error)" }
                 }
             })
             ourTimes.append(timed {
                 ours.withUnsafeMutableBytes { out in
                     workspace.withUnsafeMutableBytes { workspace in
-                        do throws(DecodeError) { ourCount = try stubFormat.decode(body, into: out, workspace: workspace) }
+                        do throws(DecodeError) { ourCount = try format.decode(body, into: out, workspace: workspace) }
                         catch { problem = "StubCore: \(error)" }
                     }
                 }
@@ -88,11 +75,11 @@ for path in arguments.dropFirst() {
         problem = "our output differs from the reference"
     }
     if let problem {
-        print("\(algorithm.rawValue): FAILED: \(problem)"); failed = true; continue
+        print("\(format.name): FAILED: \(problem)"); failed = true; continue
     }
     let mb = Double(reference.count) / 1e6
     let c = mb / median(cTimes), o = mb / median(ourTimes)
-    let name = algorithm.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+    let name = format.name.padding(toLength: 6, withPad: " ", startingAt: 0)
     print(name + String(format: " %15d %10.0f %10.0f %8.2f  ratio >= 0.80", payload.count, c, o, o / c))
 }
 exit(failed ? 1 : 0)

@@ -28,10 +28,12 @@ struct StubBuilder: BuildToolPlugin {
         ] + sources.map(\.path)
         // One stub per payload format, each linked from the same object with its own entry so --gc-sections
         // keeps one decoder. One segment (--omagic), not page-aligned: a stub is a blob inside our image.
-        let formats = ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"]  // PayloadFormat's order
+        // PayloadFormat's names (a plugin cannot import StubCore): stub-embed fails the build unless these are
+        // exactly one per PayloadFormat, each stub's entry point `stub_boot_<name>`.
+        let formats = ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"]
         // The compiler records a hash of the module's LLVM IR in .swift_modhash, which the linker keeps in the
-        // loaded segment: 16 bytes that change with any edit of StubCore and mean nothing at boot. Dropped, so
-        // that the stub's bytes change only when its code does.
+        // loaded segment: 16 bytes that change with any edit of StubCore (and with the clone's path) and mean
+        // nothing at boot. Dropped, so that the stub's bytes change only when its code does.
         let linkable = work.appending(path: "StubCore-linkable.o")
         var commands: [Command] = [
             .buildCommand(displayName: "Compiling the boot stub (Embedded Swift, x86_64-unknown-none-elf)",

@@ -1,21 +1,11 @@
-/// The kernel's seven payload formats, named as in `--compress` and the kernel's `CONFIG_KERNEL_*`.
-public enum Algorithm: String, CaseIterable, Sendable {
-    case gzip, bzip2, lzma, xz, lzo, lz4, zstd
+import StubCore
 
-    /// Whether the kernel appends the 4-byte little-endian uncompressed size (`size_append`): every format but
-    /// gzip, whose own ISIZE trailer serves.
-    public var appendsSizeTrailer: Bool { self != .gzip }
+/// The kernel's seven payload formats, as the compressors name them. The facts about each (name, magic, suffix,
+/// size trailer, the order `--compress` lists them in) are StubCore's `PayloadFormat`, shared with the boot stub
+/// and the bzImage reader; what only compressing needs (the levels) is added here.
+public typealias Algorithm = PayloadFormat
 
-    /// The file suffix of the kernel's `vmlinux.bin.<suffix>`.
-    public var suffix: String {
-        switch self {
-        case .gzip: return "gz"
-        case .bzip2: return "bz2"
-        case .zstd: return "zst"
-        default: return rawValue
-        }
-    }
-
+extension PayloadFormat {
     /// The kernel's level, and the range `--level` accepts.
     public var defaultLevel: Int {
         switch self {
@@ -33,19 +23,6 @@ public enum Algorithm: String, CaseIterable, Sendable {
         case .lz4: return 1...12
         case .zstd: return 1...22
         }
-    }
-
-    /// Recognises a payload by its container's magic bytes.
-    public init?(detecting bytes: UnsafeRawBufferPointer) {
-        func starts(_ magic: [UInt8]) -> Bool { bytes.count >= magic.count && bytes.prefix(magic.count).elementsEqual(magic) }
-        if starts([0x1F, 0x8B]) { self = .gzip }
-        else if starts([0x42, 0x5A, 0x68]) { self = .bzip2 }
-        else if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { self = .xz }
-        else if starts([0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A]) { self = .lzo }
-        else if starts([0x02, 0x21, 0x4C, 0x18]) { self = .lz4 }
-        else if starts([0x28, 0xB5, 0x2F, 0xFD]) { self = .zstd }
-        else if starts([0x5D, 0x00, 0x00]) { self = .lzma }  // lc3 lp0 pb2 and a dictionary size
-        else { return nil }
     }
 }
 
@@ -76,15 +53,16 @@ public enum CompressionError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .levelOutOfRange(algorithm, level):
-            return "level \(level) is not valid for \(algorithm.rawValue) (\(algorithm.levels.lowerBound)-\(algorithm.levels.upperBound))"
+            return "level \(level) is not valid for \(algorithm.name) (\(algorithm.levels.lowerBound)-\(algorithm.levels.upperBound))"
         case let .inputTooLarge(size):
             return "input of \(size) bytes is too large for the 32-bit size trailer"
         case let .library(algorithm, message):
-            return "\(algorithm.rawValue) compressor failed: \(message)"
+            return "\(algorithm.name) compressor failed: \(message)"
         case let .corrupt(algorithm, message):
-            return "corrupt \(algorithm.rawValue) payload: \(message)"
+            return "corrupt \(algorithm.name) payload: \(message)"
         case .notAPayload:
-            return "not a kernel payload (no gzip, bzip2, lzma, xz, lzo, lz4 or zstd magic)"
+            let names = PayloadFormat.allCases.map(\.name)
+            return "not a kernel payload (no \(names.dropLast().joined(separator: ", ")) or \(names.last!) magic)"
         }
     }
 }

@@ -1,3 +1,5 @@
+import StubCore
+
 /// Compressing `vmlinux.bin ++ relocs` into the kernel's payload (container + size trailer) and back.
 public enum Payload {
     /// The payload for `input` as the kernel's build makes it: the container, then (all but gzip) the
@@ -30,7 +32,7 @@ public enum Payload {
 
     /// Decompresses a payload (detected by its magic) through the C libraries, checking the size trailer.
     public static func decompress(_ payload: UnsafeRawBufferPointer) throws(CompressionError) -> (Algorithm, [UInt8]) {
-        guard let algorithm = Algorithm(detecting: payload) else { throw .notAPayload }
+        guard let algorithm = PayloadFormat(detecting: payload) else { throw .notAPayload }
         guard let size = declaredSize(of: payload) else { throw .corrupt(algorithm, "shorter than its size trailer") }
         // One spare byte: an overlong stream shows as more output than the trailer declares.
         let out = try [UInt8].filling(capacity: size + 1) { (out) throws(CompressionError) -> Int in
@@ -48,7 +50,7 @@ public enum Payload {
                                   into out: UnsafeMutableRawBufferPointer) throws(CompressionError) -> Int
     {
         guard payload.count >= 4 else { throw .corrupt(algorithm, "shorter than its size trailer") }
-        let body = algorithm.appendsSizeTrailer ? UnsafeRawBufferPointer(rebasing: payload.dropLast(4)) : payload
+        let body = UnsafeRawBufferPointer(rebasing: payload.dropLast(algorithm.sizeTrailerLength))
         switch algorithm {
         case .gzip: return try Gzip.decompress(body, into: out)
         case .bzip2: return try Bzip2.decompress(body, into: out)

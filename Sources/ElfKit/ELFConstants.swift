@@ -1,6 +1,9 @@
-/// ELF64 constants this module reads, named as in the ELF specification (`<elf.h>`).
+import StubCore
+
+/// ELF64 constants this module reads, named as in the ELF specification (`<elf.h>`). The record layout (field
+/// offsets and sizes) is StubCore's `ELFLayout`, which the boot stub reads too.
 public enum ELF {
-    public static let magic: [UInt8] = [0x7F, 0x45, 0x4C, 0x46]
+    public static let magic: [UInt8] = [ELFLayout.magic.0, ELFLayout.magic.1, ELFLayout.magic.2, ELFLayout.magic.3]
 
     public enum Class: UInt8 { case elf32 = 1, elf64 = 2 }
     public enum Encoding: UInt8 { case littleEndian = 1, bigEndian = 2 }
@@ -15,8 +18,8 @@ public enum ELF {
 
     /// Fixed record sizes of ELF64.
     public enum Size {
-        public static let fileHeader = 64
-        public static let programHeader = 56
+        public static let fileHeader = ELFLayout.FileHeader.size
+        public static let programHeader = ELFLayout.ProgramHeader.size
         public static let sectionHeader = 64
         public static let symbol = 24
         public static let rela = 24
@@ -61,7 +64,7 @@ public enum ELF {
     }
 
     public enum SegmentType {
-        public static let load: UInt32 = 1
+        public static let load: UInt32 = ELFLayout.ProgramHeader.load
         public static let note: UInt32 = 4
     }
 

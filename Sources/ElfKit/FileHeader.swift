@@ -1,3 +1,5 @@
+import StubCore
+
 /// The ELF64 file header (`Elf64_Ehdr`), validated for what this tool reads: a little-endian x86-64
 /// executable or PIE, with the record sizes of ELF64 (the same checks as the kernel's `relocs`).
 public struct FileHeader: Sendable, Equatable {
@@ -17,42 +19,38 @@ public struct FileHeader: Sendable, Equatable {
     /// `e_shstrndx` as stored (`SHN_XINDEX` when the index lives in section 0's `sh_link`).
     public var rawSectionNameTableIndex: UInt16
 
-    /// Field offsets inside the header, used when a writer patches it.
-    public enum Offset {
-        public static let sectionHeaderOffset = 0x28
-        public static let sectionCount = 0x3C
-        public static let sectionNameTableIndex = 0x3E
-    }
+    /// Field offsets inside the header (also where a writer patches it).
+    public typealias Offset = ELFLayout.FileHeader
 
     public init(parsing view: ByteView) throws(ELFError) {
         guard view.count > 0 else { throw .empty }
         guard view.count >= 4, (0..<4).allSatisfy({ view.u8($0) == ELF.magic[$0] }) else { throw .notELF }
         try view.check("ELF header", offset: 0, length: UInt64(ELF.Size.fileHeader))
-        let elfClass = view.u8(4)
+        let elfClass = view.u8(ELFLayout.classIndex)
         guard elfClass == ELF.Class.elf64.rawValue else {
             throw .unsupported(field: "EI_CLASS", value: UInt64(elfClass),
                                expected: elfClass == 1 ? "ELFCLASS64 (this is a 32-bit ELF)" : "ELFCLASS64 (2)")
         }
-        let encoding = view.u8(5)
+        let encoding = view.u8(ELFLayout.dataIndex)
         guard encoding == ELF.Encoding.littleEndian.rawValue else {
             throw .unsupported(field: "EI_DATA", value: UInt64(encoding), expected: "ELFDATA2LSB (1, little-endian)")
         }
-        guard view.u8(6) == 1 else {
-            throw .unsupported(field: "EI_VERSION", value: UInt64(view.u8(6)), expected: "EV_CURRENT (1)")
+        guard view.u8(ELFLayout.versionIndex) == 1 else {
+            throw .unsupported(field: "EI_VERSION", value: UInt64(view.u8(ELFLayout.versionIndex)), expected: "EV_CURRENT (1)")
         }
-        type = view.u16(0x10)
-        machine = view.u16(0x12)
-        version = view.u32(0x14)
-        entry = view.u64(0x18)
-        programHeaderOffset = view.u64(0x20)
-        sectionHeaderOffset = view.u64(0x28)
-        flags = view.u32(0x30)
-        headerSize = view.u16(0x34)
-        programHeaderEntrySize = view.u16(0x36)
-        programHeaderCount = view.u16(0x38)
-        sectionHeaderEntrySize = view.u16(0x3A)
-        rawSectionCount = view.u16(0x3C)
-        rawSectionNameTableIndex = view.u16(0x3E)
+        type = view.u16(Offset.type)
+        machine = view.u16(Offset.machine)
+        version = view.u32(Offset.version)
+        entry = view.u64(Offset.entry)
+        programHeaderOffset = view.u64(Offset.programHeaderOffset)
+        sectionHeaderOffset = view.u64(Offset.sectionHeaderOffset)
+        flags = view.u32(Offset.flags)
+        headerSize = view.u16(Offset.headerSize)
+        programHeaderEntrySize = view.u16(Offset.programHeaderEntrySize)
+        programHeaderCount = view.u16(Offset.programHeaderCount)
+        sectionHeaderEntrySize = view.u16(Offset.sectionHeaderEntrySize)
+        rawSectionCount = view.u16(Offset.sectionCount)
+        rawSectionNameTableIndex = view.u16(Offset.sectionNameTableIndex)
 
         guard type == ELF.FileType.executable.rawValue || type == ELF.FileType.sharedObject.rawValue else {
             throw .unsupported(field: "e_type", value: UInt64(type), expected: "ET_EXEC (2) or ET_DYN (3)")

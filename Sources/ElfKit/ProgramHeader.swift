@@ -1,3 +1,5 @@
+import StubCore
+
 /// One `Elf64_Phdr`.
 public struct ProgramHeader: Sendable, Equatable {
     public var type: UInt32
@@ -11,13 +13,14 @@ public struct ProgramHeader: Sendable, Equatable {
 
     /// Parses the record at `at` (the caller checked the whole table lies inside the file).
     init(parsing view: ByteView, at base: Int) {
-        type = view.u32(base)
-        flags = view.u32(base + 4)
-        offset = view.u64(base + 8)
-        virtualAddress = view.u64(base + 16)
-        physicalAddress = view.u64(base + 24)
-        fileSize = view.u64(base + 32)
-        memorySize = view.u64(base + 40)
-        alignment = view.u64(base + 48)
+        typealias Offset = ELFLayout.ProgramHeader
+        type = view.u32(base + Offset.type)
+        flags = view.u32(base + Offset.flags)
+        offset = view.u64(base + Offset.offset)
+        virtualAddress = view.u64(base + Offset.virtualAddress)
+        physicalAddress = view.u64(base + Offset.physicalAddress)
+        fileSize = view.u64(base + Offset.fileSize)
+        memorySize = view.u64(base + Offset.memorySize)
+        alignment = view.u64(base + Offset.alignment)
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import StubCore
 
 /// The kernel's relocation table (`arch/x86/tools/relocs vmlinux`): the places the boot code patches when it
 /// moves the kernel's virtual base (KASLR). Entries are the low 32 bits of the link-time virtual address of the
@@ -23,23 +24,20 @@ public struct RelocationTable: Sendable, Equatable {
         self.r32 = r32
     }
 
-    /// The binary format the boot code reads backwards from its end:
-    /// `0, R64…, 0, INV32…, 0, R32…` (6.1 … 6.14) or `0, R64…, 0, R32…` (6.15+), little-endian u32 words.
+    /// The binary format the boot code reads backwards from its end (`RelocationTableLayout`, shared with the
+    /// boot stub's reader): `0, R64…, 0, INV32…, 0, R32…` (6.1 … 6.14) or `0, R64…, 0, R32…` (6.15+).
     public var serialized: [UInt8] {
-        var words: [UInt32] = [0]
-        words += r64
-        if rules.hasInverseTable {
-            words.append(0)
-            words += inverse32
-        }
-        words.append(0)
-        words += r32
-        var out = [UInt8](repeating: 0, count: words.count * 4)
-        out.withUnsafeMutableBytes { raw in
-            for (i, word) in words.enumerated() { raw.storeBytes(of: word.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
-        }
-        return out
+        RelocationTableLayout.encode(r64: r64, inverse32: rules.hasInverseTable ? inverse32 : nil, r32: r32)
     }
+
+    /// The table of `rules`' layout that `bytes` hold, or nil when they hold none (`RelocationTableLayout.decode`).
+    public init?(parsing bytes: UnsafeRawBufferPointer, rules: RelocsRules) {
+        guard let runs = RelocationTableLayout.decode(bytes, hasInverseTable: rules.hasInverseTable) else { return nil }
+        self.init(rules: rules, r64: runs.r64, inverse32: runs.inverse32, r32: runs.r32)
+    }
+
+    /// How many places the table patches.
+    public var count: Int { r64.count + inverse32.count + r32.count }
 }
 
 /// Why a relocation table could not be produced. The kernel's tool dies on the same conditions.

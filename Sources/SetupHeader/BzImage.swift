@@ -1,3 +1,5 @@
+import StubCore
+
 /// A bzImage read the way a careful boot loader reads it: the setup sectors, the protected-mode image, the
 /// payload inside it, the CRC trailer and any signature after it. Reading never traps; every inconsistency
 /// becomes a `Finding`. Nothing is decompressed.
@@ -13,8 +15,10 @@ public struct BzImage: Sendable {
     public private(set) var protectedModeSize = 0
     /// File range of the payload, when it lies inside the file.
     public private(set) var payloadRange: Range<Int>? = nil
-    /// The container recognised at the start of the payload ("gzip", "lz4", …).
-    public private(set) var compression: String? = nil
+    /// The format recognised by the container's magic at the start of the payload.
+    public private(set) var payloadFormat: PayloadFormat? = nil
+    /// Its name ("gzip", "lz4", …).
+    public var compression: String? { payloadFormat?.name }
     /// The decompressed size the payload declares (its last 4 bytes: size trailer or gzip's ISIZE).
     public private(set) var uncompressedSize: Int? = nil
     public private(set) var kernelVersion: String? = nil
@@ -114,7 +118,7 @@ public struct BzImage: Sendable {
 
         // The payload.
         var payloadRange: Range<Int>? = nil
-        var compression: String? = nil
+        var payloadFormat: PayloadFormat? = nil
         var uncompressedSize: Int? = nil
         if version >= 0x208 {
             let offset = Int(h[.payload_offset]), length = Int(h[.payload_length])
@@ -126,15 +130,15 @@ public struct BzImage: Sendable {
                                       refusedBy: [.xen]))
             } else {
                 payloadRange = start..<start + length
-                compression = Self.container(UnsafeRawBufferPointer(rebasing: image[start..<start + length]))
+                payloadFormat = PayloadFormat(detecting: UnsafeRawBufferPointer(rebasing: image[start..<start + length]))
                 uncompressedSize = length >= 4 ? Int(u32(start + length - 4)) : nil
-                if compression == nil {
+                if payloadFormat == nil {
                     findings.append(.init(.warning, "payload has no known compression magic", refusedBy: [.xen]))
                 }
             }
         }
         self.payloadRange = payloadRange
-        self.compression = compression
+        self.payloadFormat = payloadFormat
         self.uncompressedSize = uncompressedSize
 
         // kernel_version string, read by ukify, file(1), mkinitcpio.
@@ -207,16 +211,6 @@ public struct BzImage: Sendable {
             findings.append(.init(.note, "MZ/PE header present: UEFI firmware runs the image as an EFI application"))
         }
         self.findings = findings
-    }
-
-    /// Recognises the kernel's payload containers by their magic.
-    static func container(_ bytes: UnsafeRawBufferPointer) -> String? {
-        let magics: [(String, [UInt8])] = [
-            ("gzip", [0x1F, 0x8B]), ("bzip2", [0x42, 0x5A, 0x68]), ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]),
-            ("lzo", [0x89, 0x4C, 0x5A, 0x4F]), ("lz4", [0x02, 0x21, 0x4C, 0x18]), ("zstd", [0x28, 0xB5, 0x2F, 0xFD]),
-            ("lzma", [0x5D, 0x00, 0x00]),
-        ]
-        return magics.first { bytes.count >= $0.1.count && bytes.prefix($0.1.count).elementsEqual($0.1) }?.0
     }
 }
 

@@ -1,7 +1,8 @@
 /// Why the stub refused to start the kernel. `stub_boot` returns `−1 − rawValue`; the entry code prints the
-/// matching message (BootImage keeps the texts) and halts. Contiguous so the entry code can index a table.
+/// matching `message` (the image carries them as a table) and halts. Contiguous so the entry code can index it.
 public enum BootFailure: Int, Sendable {
-    /// The payload's CRC-32 differs from the one recorded in the image: damaged in storage or transfer.
+    /// The payload's XXH64 (`PayloadCheck`) differs from the one recorded in the image: damaged in storage or
+    /// transfer.
     case payloadDamaged = 0
     /// The image's parameters name another format than this stub decodes.
     case wrongFormat
@@ -41,3 +42,29 @@ public enum BootFailure: Int, Sendable {
         self = failure
     }
 }
+
+#if !STUB_FREESTANDING
+// Host only (the image writer puts the texts into the image; the stub returns just the status): interpolation
+// allocates.
+extension BootFailure {
+    /// What the boot code prints, on serial and VGA, when the stub returns this failure: one line.
+    public var message: String {
+        let problem: String
+        switch self {
+        case .payloadDamaged: problem = "the kernel payload is damaged (its XXH64 does not match the image's)"
+        case .wrongFormat: problem = "the boot stub does not decode this payload's format (a mixed-up image)"
+        case .truncated: problem = "the kernel payload is damaged or could not be unpacked: the data ends early"
+        case .badHeader: problem = "the kernel payload is damaged or could not be unpacked: bad header"
+        case .badOffset: problem = "the kernel payload is damaged or could not be unpacked: a match points before the output"
+        case .outputOverflow: problem = "the kernel payload is damaged or could not be unpacked: it unpacks larger than recorded"
+        case .sizeMismatch: problem = "the kernel payload is damaged or could not be unpacked: it unpacks smaller than recorded"
+        case .checksum: problem = "the kernel payload is damaged or could not be unpacked: its checksum does not match"
+        case .notELF: problem = "the unpacked kernel is not an ELF64 x86-64 executable"
+        case .badSegment: problem = "the unpacked kernel has a segment outside the memory reserved for it"
+        case .relocationOutside: problem = "the kernel's relocation table points outside the kernel"
+        case .badTable: problem = "the kernel's relocation table is malformed"
+        }
+        return "mkbzimage: \(problem); halting\r\n"
+    }
+}
+#endif

@@ -21,24 +21,24 @@ public enum KernelPlacement {
     public static func placeSegments(_ buffer: UnsafeMutableRawBufferPointer, elfSize: Int, loadAddress: UInt64)
         throws(Failure) -> (entry: UInt64, end: Int)
     {
+        typealias Ehdr = ELFLayout.FileHeader
+        typealias Phdr = ELFLayout.ProgramHeader
         let elf = UnsafeRawBufferPointer(rebasing: buffer[0..<min(elfSize, buffer.count)])
-        guard elf.count >= 64, elf[0] == 0x7F, elf[1] == 0x45, elf[2] == 0x4C, elf[3] == 0x46, elf[4] == 2 else {
-            throw .notELF
-        }
-        let entry = load64(elf, 0x18), phoff = load64(elf, 0x20)
-        let phentsize = Int(load16(elf, 0x36)), phnum = Int(load16(elf, 0x38))
-        guard phentsize == 56, phoff <= UInt64(elf.count), UInt64(phnum * 56) <= UInt64(elf.count) - phoff else {
-            throw .notELF
-        }
+        guard elf.count >= Ehdr.size, ELFLayout.startsWithMagic(elf), elf[ELFLayout.classIndex] == ELFLayout.class64
+        else { throw .notELF }
+        let entry = load64(elf, Ehdr.entry), phoff = load64(elf, Ehdr.programHeaderOffset)
+        let phentsize = Int(load16(elf, Ehdr.programHeaderEntrySize)), phnum = Int(load16(elf, Ehdr.programHeaderCount))
+        guard phentsize == Phdr.size, phoff <= UInt64(elf.count), UInt64(phnum * Phdr.size) <= UInt64(elf.count) - phoff
+        else { throw .notELF }
         guard entry >= loadAddress else { throw .notELF }
         // Read every PT_LOAD before moving any: the first one lands on the headers.
         var segments = InlineArray<16, (offset: UInt64, target: UInt64, size: UInt64)>(repeating: (0, 0, 0))
         var count = 0
         for index in 0..<phnum {
-            let header = Int(phoff) + index * 56
-            guard load32(elf, header) == 1 else { continue }  // PT_LOAD
-            let offset = load64(elf, header + 8), physical = load64(elf, header + 24)
-            let fileSize = load64(elf, header + 32), align = load64(elf, header + 48)
+            let header = Int(phoff) + index * Phdr.size
+            guard load32(elf, header + Phdr.type) == Phdr.load else { continue }
+            let offset = load64(elf, header + Phdr.offset), physical = load64(elf, header + Phdr.physicalAddress)
+            let fileSize = load64(elf, header + Phdr.fileSize), align = load64(elf, header + Phdr.alignment)
             guard count < segments.count, align % 0x20_0000 == 0, physical >= loadAddress,
                   offset <= UInt64(elfSize), fileSize <= UInt64(elfSize) - offset,
                   physical - loadAddress <= UInt64(buffer.count), fileSize <= UInt64(buffer.count) - (physical - loadAddress)
@@ -57,16 +57,17 @@ public enum KernelPlacement {
         return (entry - loadAddress, end)
     }
 
-    /// Applies `delta` (new virtual base − link-time base) through the table that ends at `tableEnd` in `buffer`:
-    /// 32-bit entries, then (6.1 … 6.14) inverse 32-bit entries, then 64-bit entries, each run ended by a zero
-    /// word. Targets must lie in `[0, kernelEnd)` of the buffer.
+    /// Applies `delta` (new virtual base − link-time base) through the table that ends at `tableEnd` in `buffer`
+    /// (its layout: `RelocationTableLayout`, read backwards). Targets must lie in `[0, kernelEnd)` of the buffer.
     public static func relocate(_ buffer: UnsafeMutableRawBufferPointer, tableEnd: Int, kernelEnd: Int,
                                 loadAddress: UInt64, delta: Int64, hasInverseTable: Bool) throws(Failure)
     {
         guard delta != 0 else { return }
-        guard tableEnd <= buffer.count, tableEnd >= 12, kernelEnd <= buffer.count else { throw .badTable }
+        // At least the three zero words of an empty 6.1 table (a shorter one is refused word by word anyway).
+        guard tableEnd <= buffer.count, tableEnd >= RelocationTableLayout.emptySize(hasInverseTable: true),
+              kernelEnd <= buffer.count
+        else { throw .badTable }
         let base = buffer.baseAddress!
-        var p = tableEnd - 4
 
         /// The buffer offset of an entry's target, checked to leave `width` bytes inside the kernel.
         func target(_ entry: UInt32, width: Int) throws(Failure) -> Int {
@@ -77,38 +78,23 @@ public enum KernelPlacement {
             }
             return Int(offset)
         }
-        func word(_ at: Int) throws(Failure) -> UInt32 {
-            guard at >= 0 else { throw .badTable }
-            return (base + at).loadUnaligned(as: UInt32.self)
-        }
 
-        var entry = try word(p)
-        while entry != 0 {  // R32
-            let at = try target(entry, width: 4)
-            let value = (base + at).loadUnaligned(as: UInt32.self) &+ UInt32(truncatingIfNeeded: delta)
-            (base + at).storeBytes(of: value, toByteOffset: 0, as: UInt32.self)
-            p -= 4
-            entry = try word(p)
-        }
-        if hasInverseTable {
-            p -= 4
-            entry = try word(p)
-            while entry != 0 {  // INV32: per-cpu references move the other way
+        _ = try RelocationTableLayout.forEachEntry(in: base, end: tableEnd, hasInverseTable: hasInverseTable) {
+            (run, entry) throws(Failure) in
+            switch run {
+            case .r32:
+                let at = try target(entry, width: 4)
+                let value = (base + at).loadUnaligned(as: UInt32.self) &+ UInt32(truncatingIfNeeded: delta)
+                (base + at).storeBytes(of: value, toByteOffset: 0, as: UInt32.self)
+            case .inverse32:  // per-cpu references move the other way
                 let at = try target(entry, width: 4)
                 let value = (base + at).loadUnaligned(as: Int32.self) &- Int32(truncatingIfNeeded: delta)
                 (base + at).storeBytes(of: value, toByteOffset: 0, as: Int32.self)
-                p -= 4
-                entry = try word(p)
+            case .r64:
+                let at = try target(entry, width: 8)
+                let value = (base + at).loadUnaligned(as: UInt64.self) &+ UInt64(bitPattern: delta)
+                (base + at).storeBytes(of: value, toByteOffset: 0, as: UInt64.self)
             }
-        }
-        p -= 4
-        entry = try word(p)
-        while entry != 0 {  // R64
-            let at = try target(entry, width: 8)
-            let value = (base + at).loadUnaligned(as: UInt64.self) &+ UInt64(bitPattern: delta)
-            (base + at).storeBytes(of: value, toByteOffset: 0, as: UInt64.self)
-            p -= 4
-            entry = try word(p)
         }
     }
 }

@@ -76,7 +76,7 @@ func stubBoot(_ format: PayloadFormat, _ payload: UnsafeRawPointer, _ payloadLen
     guard PayloadCheck.digest(stored) == p.payloadDigest else { return BootFailure.payloadDamaged.status }
     guard p.outputLength <= capacity else { return BootFailure.outputOverflow.status }
     // gzip ends with its own ISIZE; the others' size trailer is not part of their stream.
-    let input = UnsafeRawBufferPointer(start: payload, count: payloadLength - (format == .gzip ? 0 : 4))
+    let input = UnsafeRawBufferPointer(start: payload, count: payloadLength - format.sizeTrailerLength)
     let decoded = UnsafeMutableRawBufferPointer(start: output, count: p.outputLength)
     let produced: Int
     do throws(DecodeError) {

@@ -37,7 +37,7 @@ struct BuildCommand: ParsableCommand {
         let payload = try settings.payload(for: content, name: vmlinux)
         let facts = try KernelFacts(elf, path: vmlinux)
         let rules = relocsRules(for: elf, kernelVersion: relocs.kernelVersion)
-        let input = KernelImageInput(payload: payload, format: settings.compress.payloadFormat,
+        let input = KernelImageInput(payload: payload, format: settings.compress,
                                      outputLength: content.count, kernelSize: facts.size,
                                      loadAddress: facts.loadAddress, alignment: facts.alignment,
                                      inverseTable: rules.hasInverseTable, kernelVersion: facts.banner,
@@ -99,19 +99,5 @@ extension KernelFacts {
             }
         }
         return banner
-    }
-}
-
-extension Algorithm {
-    var payloadFormat: PayloadFormat {
-        switch self {
-        case .lz4: return .lz4
-        case .gzip: return .gzip
-        case .bzip2: return .bzip2
-        case .lzma: return .lzma
-        case .xz: return .xz
-        case .lzo: return .lzo
-        case .zstd: return .zstd
-        }
     }
 }

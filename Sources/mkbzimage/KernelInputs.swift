@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import ElfKit
+import StubCore
 
 /// Where the relocation table comes from: collected from vmlinux, a file from the kernel's build tree, a bzImage of
 /// the same build, or none at all.
@@ -33,12 +34,14 @@ struct RelocsSource: ParsableArguments {
     /// The relocation table's bytes for `elf`; `stripped` is `elf` as the payload holds it (a bzImage's kernel is
     /// checked against it).
     func table(for elf: ELFFile, stripped: StrippedELF, path: String) throws -> [UInt8] {
+        let rules = relocsRules(for: elf, kernelVersion: kernelVersion)
         if let relocsFile {
             let file: MappedFile
             do { file = try MappedFile(path: relocsFile) } catch { throw Failure(relocsFile, error) }
             let bytes = Array(file.bytes.buffer)
-            guard Self.isTable(bytes) else {
-                throw Failure(relocsFile, "not a relocation table (expected little-endian u32 words starting with 0)")
+            guard Self.isTable(bytes, rules: rules) else {
+                throw Failure(relocsFile, "not a relocation table of the \(rules) relocs tool (little-endian u32 words "
+                              + "\(RelocationTableLayout.description(hasInverseTable: rules.hasInverseTable)))")
             }
             return bytes
         }
@@ -49,16 +52,18 @@ struct RelocsSource: ParsableArguments {
                               + "table would not fit")
             }
             let bytes = Array(payload.table)
-            guard Self.isTable(bytes) else { throw Failure(relocsImage, "its payload holds no relocation table after the kernel") }
+            guard Self.isTable(bytes, rules: rules) else {
+                throw Failure(relocsImage, "its payload holds no relocation table after the kernel")
+            }
             return bytes
         }
-        if noRelocs { return emptyTable(for: elf) }
+        if noRelocs { return RelocationTable(rules: rules, r64: [], inverse32: [], r32: []).serialized }
         return try collectRelocations(elf, path: path, kernelVersion: kernelVersion)
     }
 
-    /// A table is little-endian words that start with a zero word: at least "0, 0" (6.15+).
-    static func isTable(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 8 && bytes.count % 4 == 0 && bytes.prefix(4).allSatisfy { $0 == 0 }
+    /// Whether `bytes` are one relocation table in the layout of `rules`' tool, as the boot code will read it.
+    static func isTable(_ bytes: [UInt8], rules: RelocsRules) -> Bool {
+        bytes.withUnsafeBytes { RelocationTable(parsing: $0, rules: rules) } != nil
     }
 
     /// Whether `stripped` is byte for byte `bytes`.
@@ -71,11 +76,6 @@ struct RelocsSource: ParsableArguments {
             at += chunk.count
         }
         return equal
-    }
-
-    /// The table with no entries, in the layout of the kernel's relocs tool for this release.
-    func emptyTable(for elf: ELFFile) -> [UInt8] {
-        [UInt8](repeating: 0, count: relocsRules(for: elf, kernelVersion: kernelVersion).hasInverseTable ? 12 : 8)
     }
 }
 
@@ -124,8 +124,7 @@ func kernelPayload(_ elf: ELFFile, path vmlinux: String, relocs: RelocsSource) t
     collecting.wait()
     let table = try tableResult.get()
     bytes += table
-    let relocations = table.withUnsafeBytes { raw in
-        (0..<raw.count / 4).reduce(0) { $0 + (raw.loadUnaligned(fromByteOffset: $1 * 4, as: UInt32.self) != 0 ? 1 : 0) }
-    }
+    let rules = relocsRules(for: elf, kernelVersion: relocs.kernelVersion)
+    let relocations = table.withUnsafeBytes { RelocationTable(parsing: $0, rules: rules)?.count ?? 0 }
     return (bytes, relocations)
 }

@@ -6,10 +6,16 @@ import ElfKit
 import Glibc
 #endif
 
-extension Algorithm: ExpressibleByArgument {}
+// `--compress` takes a format's name (its raw value is the stub's number for it, not a spelling).
+extension Algorithm: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public var defaultValueDescription: String { name }
+    public static var allValueStrings: [String] { allCases.map(\.name) }
+    public static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
+}
 
 struct CompressionSettings: ParsableArguments {
-    @Option(help: "Payload format: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Payload format: \(Algorithm.allCases.map(\.name).joined(separator: ", ")).")
     var compress: Algorithm = .gzip
 
     @Option(help: "Compression level (default: the kernel's setting for the format).")
@@ -20,7 +26,7 @@ struct CompressionSettings: ParsableArguments {
 
     func validate() throws {
         if let level, !compress.levels.contains(level) {
-            throw ValidationError("--level \(level) is not valid for \(compress.rawValue) "
+            throw ValidationError("--level \(level) is not valid for \(compress.name) "
                 + "(\(compress.levels.lowerBound)-\(compress.levels.upperBound))")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -28,7 +34,7 @@ struct CompressionSettings: ParsableArguments {
 
     /// Compresses, showing progress on stderr when it is a terminal.
     func payload(for input: [UInt8], name: String) throws -> [UInt8] {
-        let meter = ProgressMeter(label: "\(compress.rawValue) \(name)")
+        let meter = ProgressMeter(label: "\(compress.name) \(name)")
         defer { meter.finish() }
         var progress: (@Sendable (Int, Int) -> Void)? = nil
         if let meter { progress = { meter.update($0, $1) } }

@@ -41,12 +41,12 @@ import TestSupport
 
     @Test(arguments: ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"])
     func tinyImage(format: String) throws {
-        let algorithm = try #require(Algorithm(rawValue: format))
+        let algorithm = try #require(PayloadFormat(name: format))
         // tiny-vmlinux's bytes as the "stripped kernel", then a 6.1-style table: 0, one R64, 0, one INV32, 0, one R32.
         var content = try Fixtures.bytes(Fixtures.tinyVmlinux)
-        for word: UInt32 in [0, 0x8100_0010, 0, 0x8100_0020, 0, 0x8100_0030] { withUnsafeBytes(of: word.littleEndian) { content += $0 } }
+        content += RelocationTableLayout.encode(r64: [0x8100_0010], inverse32: [0x8100_0020], r32: [0x8100_0030])
         let payload = try content.withUnsafeBytes { try Payload.compress($0, with: algorithm) }
-        let input = KernelImageInput(payload: payload, format: try #require(PayloadFormat(named: format)),
+        let input = KernelImageInput(payload: payload, format: algorithm,
                                      outputLength: content.count, kernelSize: 0x180_0000, loadAddress: 0x100_0000,
                                      alignment: 0x20_0000, inverseTable: true,
                                      kernelVersion: "6.1.0-tiny (test@example) #1 SMP", randomizable: true)
@@ -73,13 +73,5 @@ import TestSupport
         let built = try CommandRunner.run(["build", kernel.vmlinux, "--compress", format, "-o", dir.file("bzImage")])
         #expect(built.status == 0, "\(built.stderr)")
         Self.check("6.1", format, try sha256(ofFile: dir.file("bzImage")), Self.debian61)
-    }
-}
-
-extension PayloadFormat {
-    /// The format `--compress` names (tests only).
-    init?(named name: String) {
-        guard let format = ["lz4", "gzip", "bzip2", "lzma", "xz", "lzo", "zstd"].firstIndex(of: name) else { return nil }
-        self.init(rawValue: format)
     }
 }

@@ -46,6 +46,28 @@ import TestSupport
         #expect(bytes.elementsEqual(payload.bytes.buffer.suffix(bytes.count)),
                 "relocation table differs from the tail of the kernel-built payload")
         #expect(table.r64.count > 100_000 && table.inverse32.count > 1_000 && table.r32.count > 50_000)
+        // Read back as the boot stub reads it (the same reader), the table is what was collected.
+        #expect(bytes.withUnsafeBytes { RelocationTable(parsing: $0, rules: .linux6_1) } == table)
+    }
+
+    /// Parsing is the boot stub's reader: it gives back what serializing wrote, in either layout, and refuses
+    /// bytes that are not one whole table of the layout asked for.
+    @Test func parsingReadsBackWhatSerializingWrote() throws {
+        let elf = try ELFFile(path: Fixtures.tinyVmlinux)
+        for rules in [RelocsRules.linux6_1, .linux6_15] {
+            let table = try RelocationTable(collecting: elf, rules: rules)
+            #expect(table.serialized.withUnsafeBytes { RelocationTable(parsing: $0, rules: rules) } == table, "\(rules)")
+            let empty = RelocationTable(rules: rules, r64: [], inverse32: [], r32: [])
+            #expect(empty.serialized.withUnsafeBytes { RelocationTable(parsing: $0, rules: rules) } == empty, "\(rules)")
+        }
+        let twoRuns = try RelocationTable(collecting: elf, rules: .linux6_15).serialized
+        #expect(twoRuns.withUnsafeBytes { RelocationTable(parsing: $0, rules: .linux6_1) } == nil)
+        let words: [[UInt32]] = [[1, 0, 0, 0], [0, 0, 0, 0], [0, 5, 0]]  // a word before the table; a zero too many; a run short
+        for table in words {
+            let bytes = table.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
+            #expect(bytes.withUnsafeBytes { RelocationTable(parsing: $0, rules: .linux6_1) } == nil, "\(table)")
+        }
+        #expect([UInt8](repeating: 0, count: 13).withUnsafeBytes { RelocationTable(parsing: $0, rules: .linux6_1) } == nil)
     }
 
     @Test func debian612IsRefusedBecauseItsRelocationsWereStripped() throws {

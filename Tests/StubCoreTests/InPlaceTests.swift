@@ -15,18 +15,17 @@ import TestSupport
 ///      contract (such as re-reading a header after decoding) would see a poisoned byte. In the real layout it
 ///      might by chance see an equal output byte; a poisoned byte always differs.
 @Suite struct InPlaceTests {
-    @Test(arguments: [Algorithm.lz4, .gzip, .bzip2, .lzma, .xz, .lzo, .zstd])
-    func decodesInPlace(algorithm: Algorithm) throws {
+    @Test(arguments: PayloadFormat.allCases)
+    func decodesInPlace(format: PayloadFormat) throws {
         let content = try Fixtures.bytes(try Fixtures.kernel("6.1").payload)
         let payload = try content.withUnsafeBytes {
-            try Payload.compress($0, with: algorithm, options: .init(level: algorithm == .zstd ? 3 : nil, threads: 2))
+            try Payload.compress($0, with: format, options: .init(level: format == .zstd ? 3 : nil, threads: 2))
         }
         let rule = InitSize(zoEnd: 0, zoHeadEnd: 0, inputLength: UInt64(payload.count),
                             outputLength: UInt64(content.count), kernelSize: 0)
         let inputStart = Int(rule.minimumExtractOffset)
-        let format = PayloadFormat(rawValue: [Algorithm.lz4, .gzip, .bzip2, .lzma, .xz, .lzo, .zstd].firstIndex(of: algorithm)!)!
         var workspace = [UInt64](repeating: 0, count: max(format.workspaceSize, 8) / 8 + 1)
-        let bodyLength = payload.count - (algorithm.appendsSizeTrailer ? 4 : 0)
+        let bodyLength = payload.count - format.sizeTrailerLength
 
         // 1. The boot layout itself.
         var buffer = [UInt8](repeating: 0, count: inputStart + payload.count)
@@ -69,7 +68,7 @@ import TestSupport
         // ...so all the input but the margin was poisoned before decoding ended.
         let margin = inputStart + payload.count - content.count
         #expect(seen.poisoned > bodyLength - margin - 4096)
-        print("in place, \(algorithm): \(seen.reports) progress reports, minimum slack \(seen.minimumSlack) bytes "
+        print("in place, \(format.name): \(seen.reports) progress reports, minimum slack \(seen.minimumSlack) bytes "
               + "(at single reports \(seen.minimumPointSlack)); init_size margin \(margin)")
     }
 }

@@ -43,7 +43,7 @@ import TestSupport
         let content = elf + relocs
         for algorithm in Algorithm.allCases {
             let payload = try content.withUnsafeBytes { try Payload.compress($0, with: algorithm) }
-            let path = dir.file(algorithm.rawValue)
+            let path = dir.file(algorithm.name)
             try Data(try Self.image(withPayload: payload)).write(to: URL(fileURLWithPath: path))
             let result = try CommandRunner.run(["extract", path, "--vmlinux", dir.file("elf"),
                                                 "--relocs", dir.file("relocs")])
@@ -52,7 +52,7 @@ import TestSupport
             #expect(try Fixtures.bytes(dir.file("relocs")) == relocs, "\(algorithm)")
             guard algorithm.appendsSizeTrailer else { continue }  // gzip's ISIZE is checked by the decoder itself
             // A size trailer one byte too large or too small is refused, naming the file and what went wrong.
-            let corrupt = "corrupt \(algorithm.rawValue) payload: "
+            let corrupt = "corrupt \(algorithm.name) payload: "
             for (delta, message) in [
                 (1, corrupt + "decoded to \(content.count) bytes, its size trailer says \(content.count + 1)"),
                 (-1, corrupt + "it decodes past the \(content.count - 1) bytes its size trailer declares"),
