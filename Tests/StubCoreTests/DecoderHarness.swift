@@ -43,6 +43,16 @@ enum DecoderHarness {
         }
     }
 
+    /// The Debian 6.1 payload (`vmlinux.bin ++ relocs`, as decompressed from its vmlinuz) and the same compressed by
+    /// `command` (a shell pipeline from stdin to stdout: the kernel's CLI command for the format).
+    static func kernelPayload(compressedBy command: String) throws -> (content: [UInt8], compressed: [UInt8]) {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        #expect(try shell("\(command) < \(kernel.payload) > \(dir.file("compressed"))") == 0, "\(command)")
+        return (try Fixtures.bytes(kernel.payload), try Fixtures.bytes(dir.file("compressed")))
+    }
+
     /// A damaged copy of `good` for fuzz round `round`: every `truncatingEvery`-th round (from round 0) cut to a
     /// random shorter length, the other rounds with `changes` random bytes at or after `from` XOR-ed with a
     /// non-zero value, so each changed byte differs.

@@ -26,24 +26,14 @@ import TestSupport
     /// The Debian 6.1 `vmlinux.bin ++ relocs` through the kernel's own commands (scripts/Makefile.lib's
     /// `cmd_xzkern` and `cmd_lzma`), decoded by StubCore.
     @Test func decodesKernelPayloadFromKernelXZCommand() throws {
-        let kernel = try Fixtures.kernel("6.1")
-        let input = try Fixtures.bytes(kernel.payload)
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
-        #expect(try shell("xz --check=crc32 --x86 --lzma2=,dict=32MiB < \(kernel.payload) > \(dir.file("p.xz"))") == 0)
-        let packed = try Fixtures.bytes(dir.file("p.xz"))
+        let (input, packed) = try DecoderHarness.kernelPayload(compressedBy: "xz --check=crc32 --x86 --lzma2=,dict=32MiB")
         let output = try Self.timed("xz decode of \(input.count) bytes") { try Self.decode(.xz, packed, size: input.count) }
         #expect(output.count == input.count)
         #expect(output == input)
     }
 
     @Test func decodesKernelPayloadFromKernelLZMACommand() throws {
-        let kernel = try Fixtures.kernel("6.1")
-        let input = try Fixtures.bytes(kernel.payload)
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
-        #expect(try shell("lzma -9 < \(kernel.payload) > \(dir.file("p.lzma"))") == 0)
-        let packed = try Fixtures.bytes(dir.file("p.lzma"))
+        let (input, packed) = try DecoderHarness.kernelPayload(compressedBy: "lzma -9")
         let output = try Self.timed("lzma decode of \(input.count) bytes") {
             try Self.decode(.lzma, packed, size: input.count)
         }
