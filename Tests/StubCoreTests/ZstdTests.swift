@@ -13,10 +13,10 @@ import TestSupport
         try DecoderHarness.decode(frame, as: .zstd, size: size, sourceLocation: sourceLocation)
     }
 
-    static func zstd(_ data: [UInt8], _ options: String, in dir: TemporaryDirectory) throws -> [UInt8] {
-        try Data(data).write(to: URL(fileURLWithPath: dir.file("in")))
-        #expect(try shell("zstd -q -f -c \(options) < \(dir.file("in")) > \(dir.file("out.zst"))") == 0)
-        return try Fixtures.bytes(dir.file("out.zst"))
+    static func zstd(_ data: [UInt8], _ options: String, sourceLocation: SourceLocation = #_sourceLocation)
+        throws -> [UInt8]
+    {
+        try DecoderHarness.compressed(data, by: "zstd -q -f -c \(options)", sourceLocation: sourceLocation)
     }
 
     /// The Debian 6.12 payload, compressed by the kernel's build with `zstd -22 --ultra`.
@@ -78,7 +78,7 @@ import TestSupport
         ]
         for (index, data) in cases.enumerated() {
             for options in ["-1", "-3", "-19", "-22 --ultra", "-3 --no-check", "-19 --no-check", "-1 --no-check"] {
-                let frame = try Self.zstd(data, options, in: dir)
+                let frame = try Self.zstd(data, options)
                 #expect(try Self.decode(frame, size: data.count) == data, "case \(index) \(options)")
             }
         }
@@ -89,7 +89,7 @@ import TestSupport
         let streamed = try Fixtures.bytes(dir.file("s.zst"))
         #expect(try Self.decode(streamed, size: data.count + 1000) == data)
         // Too small an output is an error, not an overflow.
-        let frame = try Self.zstd(data, "-3", in: dir)
+        let frame = try Self.zstd(data, "-3")
         #expect(throws: DecodeError.self) { try Self.decode(frame, size: data.count - 1) }
         #expect(throws: DecodeError.self) { try Self.decode(streamed, size: data.count - 1) }
         // Only the first frame is decoded.
@@ -98,21 +98,17 @@ import TestSupport
     }
 
     @Test func levelsOnKernelLikeData() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
         let data = syntheticKernelLikeData(count: 3_000_000, seed: 17)
         for options in ["-1", "-3", "-19", "-22 --ultra", "-22 --ultra --no-check", "--long=24 -9"] {
-            let frame = try Self.zstd(data, options, in: dir)
+            let frame = try Self.zstd(data, options)
             #expect(try Self.decode(frame, size: data.count) == data, "\(options)")
         }
     }
 
     @Test func corruptFramesAreErrorsNeverOverflows() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
         let data = syntheticKernelLikeData(count: 200_000, seed: 8)
         for (options, seed) in [("-19", UInt64(12)), ("-3 --no-check", 13)] {
-            let good = try Self.zstd(data, options, in: dir)
+            let good = try Self.zstd(data, options)
             // Changes after the magic (a changed magic is just not zstd); sometimes more room than needed, so a
             // size field that grows is not caught by the buffer alone.
             let tally = DecoderHarness.fuzz(good, original: data, rounds: 3_000, seed: seed, from: 4) {
