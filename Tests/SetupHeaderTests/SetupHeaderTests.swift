@@ -142,14 +142,35 @@ import TestSupport
         let random = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         #expect(!Self.errors(Self.read(random)).isEmpty)
         let good = Array(try Fixtures.bytes(try Fixtures.kernel("6.1").vmlinuz).prefix(0x8000))
-        for _ in 0..<3_000 {
+        for round in 0..<3_000 {
             var bytes = good
             for _ in 0..<Int.random(in: 1...6, using: &generator) {
                 bytes[Int.random(in: 0x1F0..<0x270, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
             }
             let image = Self.read(bytes)
-            _ = image.textReport(name: "x")
-            _ = image.jsonReport(name: "x")
+            // Cut at 32 KiB, the image always has findings (its protected-mode image is not all there).
+            #expect(!image.findings.isEmpty, "round \(round): no findings")
+            // The text report: its first line names the file and its size, and it lists every finding.
+            let text = image.textReport(name: "x")
+            #expect(text.hasPrefix("x: \(bytes.count) bytes, setup \(image.setupSize) bytes"), "round \(round)")
+            let unlisted = image.findings.filter { !text.contains("\n  \($0)\n") }
+            #expect(unlisted.isEmpty, "round \(round): the text report omits \(unlisted)")
+            // The JSON report parses (whatever bytes the version string points at), and says what the image says.
+            let json = image.jsonReport(name: "x")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                                      "round \(round): not a JSON object:\n\(json)")
+            #expect(object["file"] as? String == "x" && object["file_size"] as? Int == bytes.count, "round \(round)")
+            let findings = try #require(object["findings"] as? [[String: Any]], "round \(round): no findings array")
+            #expect(findings.map { $0["message"] as? String } == image.findings.map(\.message), "round \(round)")
+            #expect(findings.map { $0["severity"] as? String } == image.findings.map(\.severity.rawValue), "round \(round)")
+            #expect(findings.map { $0["refused_by"] as? [String] } == image.findings.map { $0.loaders.map(\.rawValue) },
+                    "round \(round)")
+            // Every header field under its own name, as the integer the header holds (exact below 2^53).
+            let wrong = SetupHeader.Field.allCases.filter { field in
+                let value = image.header[field]
+                return value < 1 << 53 && (object[field.rawValue] as? NSNumber)?.uint64Value != value
+            }
+            #expect(wrong.isEmpty, "round \(round): JSON fields \(wrong) differ from the header")
         }
     }
 }

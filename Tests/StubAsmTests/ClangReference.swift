@@ -55,6 +55,64 @@ struct CaseList {
     }
 }
 
+/// The Swift toolchain's own clang, the oracle: not whichever `clang` comes first on PATH (Debian's clang 14 in
+/// /usr/bin pads `.balign` with multi-byte NOPs and orders prefixes otherwise), but the one of the toolchain this
+/// test process was built and runs with: its Swift runtime (libswiftCore, loaded through the RUNPATH the
+/// toolchain's linker wrote) lives in `<toolchain>/usr/lib/swift/<platform>/`, its clang in `<toolchain>/usr/bin/`.
+/// `STUBASM_CLANG=/path/to/clang` overrides it.
+enum ToolchainClang {
+    static let path: Result<String, ClangReference.Failure> = Result { () throws(ClangReference.Failure) in
+        if let chosen = ProcessInfo.processInfo.environment["STUBASM_CLANG"] {
+            if chosen.contains("/") { return chosen }
+            let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+                .map { "\($0)/\(chosen)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+            guard let path else { throw ClangReference.Failure(description: "STUBASM_CLANG=\(chosen) is not on PATH") }
+            return path
+        }
+        guard let runtime = swiftRuntimeLibrary() else {
+            throw ClangReference.Failure(description: "cannot tell which toolchain runs this test (no libswiftCore in "
+                + "/proc/self/maps); set STUBASM_CLANG to the Swift toolchain's clang")
+        }
+        // <toolchain>/usr/lib/swift/linux/libswiftCore.so → <toolchain>/usr/bin/clang
+        var directory = URL(fileURLWithPath: runtime).resolvingSymlinksInPath().deletingLastPathComponent()
+        while directory.path != "/" && directory.lastPathComponent != "lib" { directory = directory.deletingLastPathComponent() }
+        let clang = directory.deletingLastPathComponent().appendingPathComponent("bin/clang").path
+        guard directory.lastPathComponent == "lib", FileManager.default.isExecutableFile(atPath: clang) else {
+            throw ClangReference.Failure(description: "the Swift runtime this test runs on is \(runtime), but there "
+                + "is no executable \(clang) beside it; set STUBASM_CLANG to the Swift toolchain's clang")
+        }
+        return clang
+    }
+
+    /// The file this process's Swift runtime (libswiftCore) was mapped from.
+    static func swiftRuntimeLibrary() -> String? {
+        // (Read to the end: /proc files report a size of 0.)
+        guard let file = FileHandle(forReadingAtPath: "/proc/self/maps") else { return nil }
+        defer { try? file.close() }
+        let maps = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
+        return maps.split(separator: "\n").lazy.compactMap { line -> String? in
+            guard let slash = line.firstIndex(of: "/") else { return nil }
+            let path = String(line[slash...])
+            return path.hasSuffix("/libswiftCore.so") ? path : nil
+        }.first
+    }
+
+    /// "/opt/swift/usr/bin/clang (clang version 21.0.0 …)", for messages.
+    static let description: String = {
+        guard let path = try? path.get() else { return "no clang" }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["--version"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return path }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return "\(path) (\(text.split(separator: "\n").first ?? "no version"))"
+    }()
+}
+
 /// The bytes LLVM's assembler (the Swift toolchain's clang) makes of every case, from one run.
 enum ClangReference {
     struct Output: Sendable {
@@ -70,6 +128,7 @@ enum ClangReference {
     static let output: Result<Output, Failure> = Result { () throws(Failure) in try assemble(AllCases.list) }
 
     static func assemble(_ cases: [EncodingCase]) throws(Failure) -> Output {
+        let clang = try ToolchainClang.path.get()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stubasm-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var lineOwners: [(line: Int, id: Int)] = []
@@ -87,14 +146,12 @@ enum ClangReference {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try source.write(to: input, atomically: true, encoding: .utf8)
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            let clang = ProcessInfo.processInfo.environment["STUBASM_CLANG"] ?? "clang"
-            process.arguments = [clang, "-c", "-x", "assembler", "--target=x86_64-linux-gnu", input.path,
-                                 "-o", object.path]
+            process.executableURL = URL(fileURLWithPath: clang)
+            process.arguments = ["-c", "-x", "assembler", "--target=x86_64-linux-gnu", input.path, "-o", object.path]
             process.standardError = errors
             try process.run()
         } catch {
-            throw Failure(description: "cannot run clang: \(error)")
+            throw Failure(description: "cannot run \(ToolchainClang.description): \(error)")
         }
         let messages = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -106,10 +163,10 @@ enum ClangReference {
                       let owner = lineOwners.last(where: { $0.line <= line }) else { return String(message) }
                 return "\(message)    <- case \(cases[owner.id].testDescription)"
             }
-            throw Failure(description: "clang failed:\n" + annotated.joined(separator: "\n"))
+            throw Failure(description: "\(ToolchainClang.description) failed:\n" + annotated.joined(separator: "\n"))
         }
         guard let data = FileManager.default.contents(atPath: object.path) else {
-            throw Failure(description: "clang wrote no object")
+            throw Failure(description: "\(ToolchainClang.description) wrote no object")
         }
         return try sections(ofObject: [UInt8](data))
     }
@@ -156,7 +213,7 @@ struct ByteDifference: CustomStringConvertible {
             return (window.lowerBound > 0 ? "… " : "") + shown.hex + (bytes.count > window.upperBound ? " …" : "")
         }
         return "StubAsm [\(excerpt(actual))] (\(actual.count) bytes), clang [\(excerpt(expected))] "
-            + "(\(expected.count) bytes), first difference at \(first)"
+            + "(\(expected.count) bytes), first difference at \(first); clang: \(ToolchainClang.description)"
     }
 }
 

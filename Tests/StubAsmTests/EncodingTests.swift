@@ -6,8 +6,10 @@ import Testing
     @Test(arguments: AllCases.list)
     func matchesLLVM(_ testCase: EncodingCase) throws {
         let output = try ClangReference.output.get()
-        let expected = try #require(output.sections[testCase.id], "clang made no section for the case")
-        #expect(!output.relocated.contains(testCase.id), "clang left a relocation: the source should use START")
+        let expected = try #require(output.sections[testCase.id],
+                                    "\(ToolchainClang.description) made no section for the case")
+        #expect(!output.relocated.contains(testCase.id),
+                "\(ToolchainClang.description) left a relocation: the source should use START")
         let actual = try testCase.stubAsmBytes()
         let identical = actual == expected
         #expect(identical, "\(ByteDifference(actual: actual, expected: expected))")

@@ -5,22 +5,12 @@ import Testing
 import TestSupport
 
 @Suite struct Bzip2Tests {
-    /// Decodes into an output of exactly `size` bytes followed by guard bytes, which must stay untouched.
-    static func decode(_ file: [UInt8], size: Int) throws(DecodeError) -> [UInt8] {
-        let guardBytes = 64
-        var output = [UInt8](repeating: 0xA5, count: size + guardBytes)
-        var workspace = [UInt8](repeating: 0, count: Bzip2.workspaceSize)
-        var result: Result<Int, DecodeError> = .success(0)
-        file.withUnsafeBytes { input in
-            output.withUnsafeMutableBytes { out in
-                workspace.withUnsafeMutableBytes { ws in
-                    let region = UnsafeMutableRawBufferPointer(rebasing: out[0..<size])
-                    result = Result { () throws(DecodeError) in try Bzip2.decode(input, into: region, workspace: ws) }
-                }
-            }
-        }
-        #expect(output[size...].allSatisfy { $0 == 0xA5 }, "a write past the output")
-        return Array(output.prefix(try result.get()))
+    /// Decodes through the harness: an output of exactly `size` bytes followed by guard bytes, which must stay
+    /// untouched.
+    static func decode(_ file: [UInt8], size: Int, sourceLocation: SourceLocation = #_sourceLocation)
+        throws(DecodeError) -> [UInt8]
+    {
+        try DecoderHarness.decode(file, as: .bzip2, size: size, sourceLocation: sourceLocation)
     }
 
     @Test func workspaceFitsTheKernelsBootHeap() {
@@ -29,12 +19,8 @@ import TestSupport
 
     /// The Debian 6.1 `vmlinux.bin ++ relocs` through `bzip2 -9` (the kernel's command) and through our bzip2.
     @Test func decodesKernelPayloadsFromBzip2AndOurs() throws {
-        let kernel = try Fixtures.kernel("6.1")
-        let input = try Fixtures.bytes(kernel.payload)
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
-        #expect(try shell("bzip2 -9 -c < \(kernel.payload) > \(dir.file("p.bz2"))") == 0)
-        #expect(try Self.decode(try Fixtures.bytes(dir.file("p.bz2")), size: input.count) == input)
+        let (input, packed) = try DecoderHarness.kernelPayload(compressedBy: "bzip2 -9 -c")
+        #expect(try Self.decode(packed, size: input.count) == input)
         let ours = try input.withUnsafeBytes { try Payload.compress($0, with: .bzip2, options: .init(threads: 2)) }
         #expect(try Self.decode(Array(ours.dropLast(4)), size: input.count) == input)
     }
@@ -70,36 +56,17 @@ import TestSupport
     }
 
     @Test func corruptStreamsAreErrorsNeverOverflows() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
         let data = syntheticKernelLikeData(count: 150_000, seed: 10)
-        try Data(data).write(to: URL(fileURLWithPath: dir.file("in")))
         // -1: 100 k blocks, so the file has two blocks and the combined CRC covers both.
-        #expect(try shell("bzip2 -c -1 < \(dir.file("in")) > \(dir.file("in.bz2"))") == 0)
-        let good = try Fixtures.bytes(dir.file("in.bz2"))
+        let good = try DecoderHarness.compressed(data, by: "bzip2 -c -1")
         #expect(try Self.decode(good, size: data.count) == data)
-        var generator = SeededGenerator(seed: 14)
-        var rejected = 0, accepted = 0
-        let rounds = 2_000
-        for round in 0..<rounds {
-            var bad = good
-            if round % 4 == 0 {
-                bad = Array(bad.prefix(Int.random(in: 0..<bad.count, using: &generator)))
-            } else {
-                for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                    bad[Int.random(in: 0..<bad.count, using: &generator)] ^= UInt8.random(in: 1...255, using: &generator)
-                }
-            }
-            do {
-                // What still decodes must be the original: the CRCs catch everything else.
-                let decoded = try Self.decode(bad, size: data.count)
-                #expect(decoded == data, "round \(round) decoded to different bytes")
-                accepted += 1
-            } catch {
-                rejected += 1
-            }
+        let tally = DecoderHarness.fuzz(good, original: data, rounds: 2_000, seed: 14) { bad, _ throws(DecodeError) in
+            try Self.decode(bad, size: data.count)
         }
-        #expect(rejected > rounds * 95 / 100)
-        #expect(rejected + accepted == rounds)
+        // What still decodes must be the original: the block CRCs and the combined CRC catch everything else.
+        #expect(tally.decodedWrong == 0)
+        #expect(tally.rejected > tally.rounds * 95 / 100, "only \(tally.rejected) of \(tally.rounds) rejected")
+        // A cut stream lacks its end-of-stream marker and combined CRC.
+        #expect(tally.truncations == 500 && tally.truncationsRejected == tally.truncations)
     }
 }

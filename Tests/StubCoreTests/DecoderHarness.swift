@@ -1,3 +1,4 @@
+import Foundation
 import StubCore
 import Testing
 import TestSupport
@@ -41,6 +42,28 @@ enum DecoderHarness {
                    sourceLocation: sourceLocation) { input, output, workspace throws(DecodeError) in
             try format.decode(input, into: output, workspace: workspace)
         }
+    }
+
+    /// `data` compressed by `command` (a shell pipeline from stdin to stdout: a compressor's CLI, the oracle).
+    static func compressed(_ data: [UInt8], by command: String, sourceLocation: SourceLocation = #_sourceLocation)
+        throws -> [UInt8]
+    {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try Data(data).write(to: URL(fileURLWithPath: dir.file("in")))
+        #expect(try shell("\(command) < \(dir.file("in")) > \(dir.file("out"))") == 0, "\(command)",
+                sourceLocation: sourceLocation)
+        return try Fixtures.bytes(dir.file("out"))
+    }
+
+    /// The Debian 6.1 payload (`vmlinux.bin ++ relocs`, as decompressed from its vmlinuz) and the same compressed by
+    /// `command` (a shell pipeline from stdin to stdout: the kernel's CLI command for the format).
+    static func kernelPayload(compressedBy command: String) throws -> (content: [UInt8], compressed: [UInt8]) {
+        let kernel = try Fixtures.kernel("6.1")
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        #expect(try shell("\(command) < \(kernel.payload) > \(dir.file("compressed"))") == 0, "\(command)")
+        return (try Fixtures.bytes(kernel.payload), try Fixtures.bytes(dir.file("compressed")))
     }
 
     /// A damaged copy of `good` for fuzz round `round`: every `truncatingEvery`-th round (from round 0) cut to a

@@ -25,12 +25,8 @@ import TestSupport
     /// The Debian 6.1 `vmlinux.bin ++ relocs` through GNU gzip -9 (the kernel's command) and through our gzip
     /// (libdeflate), decoded by StubCore.
     @Test func decodesKernelPayloadsFromGzipAndLibdeflate() throws {
-        let kernel = try Fixtures.kernel("6.1")
-        let input = try Fixtures.bytes(kernel.payload)
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
-        #expect(try shell("gzip -n -9 < \(kernel.payload) > \(dir.file("p.gz"))") == 0)
-        #expect(try Self.gunzip(try Fixtures.bytes(dir.file("p.gz")), size: input.count) == input)
+        let (input, packed) = try DecoderHarness.kernelPayload(compressedBy: "gzip -n -9")
+        #expect(try Self.gunzip(packed, size: input.count) == input)
         let ours = try input.withUnsafeBytes { try Payload.compress($0, with: .gzip, options: .init(threads: 2)) }
         #expect(try Self.gunzip(ours, size: input.count) == input)
     }

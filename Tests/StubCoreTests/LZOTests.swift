@@ -5,29 +5,18 @@ import Testing
 import TestSupport
 
 @Suite struct LZOTests {
-    /// Decodes into an output of exactly `size` bytes followed by guard bytes, which must stay untouched.
-    static func decode(_ file: [UInt8], size: Int) throws(DecodeError) -> [UInt8] {
-        let guardBytes = 64
-        var output = [UInt8](repeating: 0xA5, count: size + guardBytes)
-        var result: Result<Int, DecodeError> = .success(0)
-        file.withUnsafeBytes { input in
-            output.withUnsafeMutableBytes { out in
-                let region = UnsafeMutableRawBufferPointer(rebasing: out[0..<size])
-                result = Result { () throws(DecodeError) in try LZO.decodeLzop(input, into: region) }
-            }
-        }
-        #expect(output[size...].allSatisfy { $0 == 0xA5 }, "a write past the output")
-        return Array(output.prefix(try result.get()))
+    /// Decodes an lzop file through the harness: an output of exactly `size` bytes followed by guard bytes, which
+    /// must stay untouched.
+    static func decode(_ file: [UInt8], size: Int, sourceLocation: SourceLocation = #_sourceLocation)
+        throws(DecodeError) -> [UInt8]
+    {
+        try DecoderHarness.decode(file, as: .lzo, size: size, sourceLocation: sourceLocation)
     }
 
     /// The Debian 6.1 `vmlinux.bin ++ relocs` through `lzop -9` (the kernel's command) and through our LZO writer.
     @Test func decodesKernelPayloadsFromLzopAndOurs() throws {
-        let kernel = try Fixtures.kernel("6.1")
-        let input = try Fixtures.bytes(kernel.payload)
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
-        #expect(try shell("lzop -9 -c < \(kernel.payload) > \(dir.file("p.lzo"))") == 0)
-        #expect(try Self.decode(try Fixtures.bytes(dir.file("p.lzo")), size: input.count) == input)
+        let (input, packed) = try DecoderHarness.kernelPayload(compressedBy: "lzop -9 -c")
+        #expect(try Self.decode(packed, size: input.count) == input)
         let ours = try input.withUnsafeBytes { try Payload.compress($0, with: .lzo, options: .init(threads: 2)) }
         #expect(try Self.decode(Array(ours.dropLast(4)), size: input.count) == input)
     }
@@ -62,15 +51,12 @@ import TestSupport
 
     /// Hand-made LZO1X streams for the instruction kinds lzop rarely or never emits.
     @Test func rawBlocks() throws {
-        func run(_ block: [UInt8], size: Int) throws(DecodeError) -> [UInt8] {
-            var output = [UInt8](repeating: 0, count: size)
-            var result: Result<Int, DecodeError> = .success(0)
-            block.withUnsafeBytes { input in
-                output.withUnsafeMutableBytes { out in
-                    result = Result { () throws(DecodeError) in try LZO.decompress(input, into: out) }
-                }
+        func run(_ block: [UInt8], size: Int, sourceLocation: SourceLocation = #_sourceLocation)
+            throws(DecodeError) -> [UInt8]
+        {
+            try DecoderHarness.decode(block, size: size, sourceLocation: sourceLocation) {
+                input, output, _ throws(DecodeError) in try LZO.decompress(input, into: output)
             }
-            return Array(output.prefix(try result.get()))
         }
         // The empty stream: just the end marker.
         #expect(try run([0x11, 0, 0], size: 0) == [])
@@ -85,34 +71,17 @@ import TestSupport
     }
 
     @Test func corruptFilesAreErrorsNeverOverflows() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
         let data = syntheticKernelLikeData(count: 300_000, seed: 9)
-        try Data(data).write(to: URL(fileURLWithPath: dir.file("in")))
-        #expect(try shell("lzop -c -9 < \(dir.file("in")) > \(dir.file("in.lzo"))") == 0)
-        let good = try Fixtures.bytes(dir.file("in.lzo"))
+        let good = try DecoderHarness.compressed(data, by: "lzop -c -9")
         #expect(try Self.decode(good, size: data.count) == data)
-        var generator = SeededGenerator(seed: 13)
-        var rejected = 0, accepted = 0
-        for round in 0..<3_000 {
-            var bad = good
-            if round % 4 == 0 {
-                bad = Array(bad.prefix(Int.random(in: 0..<bad.count, using: &generator)))
-            } else {
-                for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                    bad[Int.random(in: 0..<bad.count, using: &generator)] ^= UInt8.random(in: 1...255, using: &generator)
-                }
-            }
-            do {
-                // What still decodes (a match re-pointed at identical bytes) must be the original.
-                let decoded = try Self.decode(bad, size: data.count)
-                #expect(decoded == data, "round \(round) decoded to different bytes")
-                accepted += 1
-            } catch {
-                rejected += 1
-            }
+        let tally = DecoderHarness.fuzz(good, original: data, rounds: 3_000, seed: 13) { bad, _ throws(DecodeError) in
+            try Self.decode(bad, size: data.count)
         }
-        #expect(rejected > 2_900)
-        #expect(rejected + accepted == 3_000)
+        // What still decodes (a match re-pointed at identical bytes, a flag bit nothing reads) must be the
+        // original: the Adler-32 per block catches the rest.
+        #expect(tally.decodedWrong == 0)
+        #expect(tally.rejected > 2_900, "only \(tally.rejected) of \(tally.rounds) rejected")
+        // A cut file lacks its blocks or the zero block that ends it.
+        #expect(tally.truncations == 750 && tally.truncationsRejected == tally.truncations)
     }
 }

@@ -56,12 +56,76 @@ import TestSupport
         #expect(output == (try Self.reference(content, delta: delta, capacity: capacity)))
     }
 
-    /// Each stub holds its own format's decoder only.
+    /// Each format's stub: its entry name, and the StubCore type (as Swift mangles it after `8StubCore`) whose
+    /// code is that format's decoder and no other's.
+    static let stubs: [(format: PayloadFormat, name: String, decoder: String)] = [
+        (.lz4, "lz4", "3LZ4"), (.gzip, "gzip", "7Inflate"), (.bzip2, "bzip2", "5Bzip2"), (.lzma, "lzma", "9LZMAAlone"),
+        (.xz, "xz", "2XZ"), (.lzo, "lzo", "3LZO"), (.zstd, "zstd", "4Zstd"),
+    ]
+
+    /// Each stub is entered at its own format's `stub_boot_<format>`, and the linker kept no other format's entry:
+    /// the C entry points embedded with it are exactly its own.
+    @Test func eachStubIsEnteredAtItsOwnFormatsEntry() throws {
+        for (format, name, _) in Self.stubs {
+            let stub = Stub.forFormat(format)
+            let entry = try #require(stub.entries["stub_boot_\(name)"], "the \(name) stub has no stub_boot_\(name)")
+            #expect(stub.bootEntry == entry, "the \(name) stub is entered at \(stub.bootEntry), not stub_boot_\(name)")
+            let expected: Set = name == "lz4" ? ["stub_boot_lz4", "stub_lz4_legacy"] : ["stub_boot_\(name)"]
+            #expect(Set(stub.entries.keys) == expected, "the \(name) stub: \(stub.entries.keys.sorted())")
+            #expect(stub.bytes.count < 16 * 1024, "the \(name) stub is \(stub.bytes.count) bytes")
+        }
+    }
+
+    /// Each stub holds its own format's decoder only: the functions in the ELF the plugin linked it from (checked
+    /// to be the stub embedded, byte for byte) include code of its decoder's type and none of another format's.
     @Test func eachFormatsStubLinksOneDecoder() throws {
-        let sizes = [PayloadFormat.lz4, .gzip, .bzip2, .lzma, .xz, .lzo, .zstd].map { Stub.forFormat($0).bytes.count }
-        #expect(sizes.allSatisfy { $0 < 16 * 1024 }, "\(sizes)")
-        #expect(sizes[0] < sizes[6] / 2, "the lz4 stub carries more than LZ4: \(sizes)")
-        #expect(Set([PayloadFormat.lz4, .gzip, .bzip2, .lzma, .xz, .lzo, .zstd].map { Stub.forFormat($0).bootEntry }).count > 1)
+        for (format, name, decoder) in Self.stubs {
+            let functions = try Self.linkedFunctions(of: format, name: name)
+            func hasCode(of type: String) -> Bool { functions.contains { $0.contains("8StubCore\(type)O") } }
+            #expect(hasCode(of: decoder), "the \(name) stub has no code of its decoder (\(decoder)): \(functions.sorted())")
+            for (_, other, otherDecoder) in Self.stubs where other != name {
+                #expect(!hasCode(of: otherDecoder), "the \(name) stub carries the \(other) decoder (\(otherDecoder))")
+            }
+        }
+    }
+
+    /// The names of the functions (STT_FUNC) in `stub-<name>.elf`, the StubBuilder plugin's link of the stub, after
+    /// checking that its loaded bytes and C entry points are the stub BootImage carries.
+    static func linkedFunctions(of format: PayloadFormat, name: String) throws -> [String] {
+        // The test bundle is in <scratch>/<triple>/<configuration>/; the plugin's outputs in
+        // <scratch>/plugins/outputs/<package>/BootImage/destination/StubBuilder/.
+        var scratch = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while scratch.path != "/",
+              !FileManager.default.fileExists(atPath: scratch.appendingPathComponent("plugins/outputs").path) {
+            scratch = scratch.deletingLastPathComponent()
+        }
+        let outputs = scratch.appendingPathComponent("plugins/outputs")
+        let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: outputs.path)) ?? []).map {
+            outputs.appendingPathComponent("\($0)/BootImage/destination/StubBuilder/stub-\(name).elf").path
+        }.filter { FileManager.default.fileExists(atPath: $0) }
+        let stub = Stub.forFormat(format)
+        for path in candidates {
+            let elf = try ELFFile(path: path)
+            let loads = elf.programHeaders.filter { $0.type == ELF.SegmentType.load }
+            var image = [UInt8](repeating: 0, count: Int(loads.map { $0.virtualAddress + $0.fileSize }.max() ?? 0))
+            for segment in loads where segment.fileSize > 0 {
+                image.replaceSubrange(Int(segment.virtualAddress)..<Int(segment.virtualAddress + segment.fileSize),
+                                      with: elf.bytes.buffer[Int(segment.offset)..<Int(segment.offset + segment.fileSize)])
+            }
+            guard image == stub.bytes else { continue }  // another build's
+            let symbols = try #require(try elf.symbolTable(), "\(path) has no symbol table")
+            var functions: [String] = [], entries: [String: Int] = [:]
+            for index in 0..<symbols.count {
+                let symbol = try symbols.symbol(index, referencedBy: "symbol")
+                let symbolName = try symbols.name(of: symbol, at: index)
+                if symbol.info & 0xF == 2 { functions.append(symbolName) }  // STT_FUNC
+                if symbolName.hasPrefix("stub_") { entries[symbolName] = Int(symbol.value) }
+            }
+            #expect(entries == stub.entries, "\(path): \(entries) against the embedded \(stub.entries)")
+            return functions
+        }
+        throw TestFailure(description: "no stub-\(name).elf with the embedded \(name) stub's bytes under \(outputs.path) "
+                          + "(looked at \(candidates))")
     }
 
     /// A damaged LZ4 payload has no checksum of its own: the digest recorded in the image catches it before decoding.

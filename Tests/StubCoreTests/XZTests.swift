@@ -11,12 +11,6 @@ import TestSupport
         try DecoderHarness.decode(payload, as: format, size: size, sourceLocation: sourceLocation)
     }
 
-    static func compress(_ data: [UInt8], _ command: String, in dir: TemporaryDirectory) throws -> [UInt8] {
-        try Data(data).write(to: URL(fileURLWithPath: dir.file("in")))
-        #expect(try shell("\(command) < \(dir.file("in")) > \(dir.file("out"))") == 0, "\(command)")
-        return try Fixtures.bytes(dir.file("out"))
-    }
-
     static func timed<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
         let start = Date()
         defer { print("\(label): \(String(format: "%.1f", Date().timeIntervalSince(start))) s") }
@@ -26,24 +20,14 @@ import TestSupport
     /// The Debian 6.1 `vmlinux.bin ++ relocs` through the kernel's own commands (scripts/Makefile.lib's
     /// `cmd_xzkern` and `cmd_lzma`), decoded by StubCore.
     @Test func decodesKernelPayloadFromKernelXZCommand() throws {
-        let kernel = try Fixtures.kernel("6.1")
-        let input = try Fixtures.bytes(kernel.payload)
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
-        #expect(try shell("xz --check=crc32 --x86 --lzma2=,dict=32MiB < \(kernel.payload) > \(dir.file("p.xz"))") == 0)
-        let packed = try Fixtures.bytes(dir.file("p.xz"))
+        let (input, packed) = try DecoderHarness.kernelPayload(compressedBy: "xz --check=crc32 --x86 --lzma2=,dict=32MiB")
         let output = try Self.timed("xz decode of \(input.count) bytes") { try Self.decode(.xz, packed, size: input.count) }
         #expect(output.count == input.count)
         #expect(output == input)
     }
 
     @Test func decodesKernelPayloadFromKernelLZMACommand() throws {
-        let kernel = try Fixtures.kernel("6.1")
-        let input = try Fixtures.bytes(kernel.payload)
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
-        #expect(try shell("lzma -9 < \(kernel.payload) > \(dir.file("p.lzma"))") == 0)
-        let packed = try Fixtures.bytes(dir.file("p.lzma"))
+        let (input, packed) = try DecoderHarness.kernelPayload(compressedBy: "lzma -9")
         let output = try Self.timed("lzma decode of \(input.count) bytes") {
             try Self.decode(.lzma, packed, size: input.count)
         }
@@ -67,8 +51,6 @@ import TestSupport
     }
 
     @Test func edgeCases() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
         var generator = SeededGenerator(seed: 5)
         let random = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let cases: [[UInt8]] = [[], [7], Array("hello hello hello hello hello".utf8), random,
@@ -81,7 +63,7 @@ import TestSupport
                         "xz -6 --check=crc32 --block-size=100000"]
         for (index, data) in cases.enumerated() {
             for command in commands {
-                let packed = try Self.compress(data, command, in: dir)
+                let packed = try DecoderHarness.compressed(data, by: command)
                 #expect(try Self.decode(.xz, packed, size: data.count) == data, "case \(index): \(command)")
                 // Trailing bytes after the stream are ignored (XZ_SINGLE stops at the footer).
                 #expect(try Self.decode(.xz, packed + [0, 0, 0, 0, 1, 2], size: data.count) == data)
@@ -94,12 +76,12 @@ import TestSupport
                 }
             }
             for command in ["lzma -9", "lzma -0", "xz --format=lzma --lzma1=preset=6,lc=0,lp=2,pb=0"] {
-                let packed = try Self.compress(data, command, in: dir)
+                let packed = try DecoderHarness.compressed(data, by: command)
                 #expect(try Self.decode(.lzma, packed, size: data.count) == data, "case \(index): \(command)")
             }
             // A .lzma header with the size known (and no end marker), as some encoders write it.
             if index == 5 {
-                let packed = try Self.compress(data, "lzma -6", in: dir)
+                let packed = try DecoderHarness.compressed(data, by: "lzma -6")
                 var known = packed
                 known.put(UInt64(data.count), at: 5)
                 #expect(try Self.decode(.lzma, known, size: data.count) == data)
@@ -108,11 +90,9 @@ import TestSupport
     }
 
     @Test func refusesWhatTheKernelRefuses() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
         let data = syntheticKernelLikeData(count: 50_000, seed: 9)
         for command in ["xz --check=crc64", "xz --check=sha256", "xz --check=crc32 --arm --lzma2=preset=1", "xz --check=crc32 --delta --lzma2=preset=1"] {
-            let packed = try Self.compress(data, command, in: dir)
+            let packed = try DecoderHarness.compressed(data, by: command)
             #expect(throws: DecodeError.self, "\(command)") { try Self.decode(.xz, packed, size: data.count) }
         }
         #expect(throws: DecodeError.self) { try Self.decode(.xz, [0xFD, 0x37, 0x7A], size: 10) }
@@ -122,8 +102,6 @@ import TestSupport
     /// x86 BCJ over code-like bytes full of E8/E9 must round-trip through xz's encoder and our decoder,
     /// including with a start offset.
     @Test func bcjRoundTrips() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
         var generator = SeededGenerator(seed: 77)
         var data = [UInt8]()
         while data.count < 400_000 {
@@ -137,19 +115,17 @@ import TestSupport
         }
         for command in ["xz --check=crc32 --x86 --lzma2=preset=1", "xz --check=crc32 --x86=start=12345 --lzma2=preset=1",
                         "xz --check=crc32 --x86 --lzma2=preset=1 --block-size=77777"] {
-            let packed = try Self.compress(data, command, in: dir)
+            let packed = try DecoderHarness.compressed(data, by: command)
             #expect(try Self.decode(.xz, packed, size: data.count) == data, "\(command)")
         }
     }
 
     @Test func truncationsAndMutationsNeverTrapNorOverflow() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanup() }
         // Kernel-like bytes then noise, so the stream has LZMA chunks and uncompressed chunks.
         var noise = SeededGenerator(seed: 32)
         let data = syntheticKernelLikeData(count: 40_000, seed: 31)
             + (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &noise) }
-        let good = try Self.compress(data, "xz --check=crc32 --x86 --lzma2=preset=6 --block-size=20000", in: dir)
+        let good = try DecoderHarness.compressed(data, by: "xz --check=crc32 --x86 --lzma2=preset=6 --block-size=20000")
         #expect(try Self.decode(.xz, good, size: data.count) == data)
         let xz = DecoderHarness.fuzz(good, original: data, rounds: 4_000, seed: 1234) {
             bad, round throws(DecodeError) in
@@ -164,7 +140,7 @@ import TestSupport
         print("xz fuzz: \(xz.rejected) of \(xz.rounds) rejected")
         // The same over .lzma: no traps, no overflow (it has no checksum, so wrong output is possible), and the end
         // marker is never reached early: every truncation is refused.
-        let lzma = try Self.compress(data, "lzma -6", in: dir)
+        let lzma = try DecoderHarness.compressed(data, by: "lzma -6")
         let tally = DecoderHarness.fuzz(lzma, original: data, rounds: 2_000, seed: 4321) {
             bad, _ throws(DecodeError) in
             try Self.decode(.lzma, bad, size: data.count)

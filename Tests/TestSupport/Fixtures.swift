@@ -76,12 +76,18 @@ extension Array where Element == UInt8 {
 }
 
 extension Fixtures {
-    /// The raw payload bytes inside a bzImage, located through its setup header as a boot loader would.
-    public static func rawPayload(ofImage path: String) throws -> [UInt8] {
-        let image = try bytes(path)
+    /// Where the payload sits in a bzImage's bytes, located through its setup header as a boot loader would:
+    /// (setup_sects + 1) * 512 + payload_offset, payload_length bytes.
+    public static func payloadRange(ofImage image: [UInt8]) -> Range<Int> {
         let setupSize = (Int(image[0x1F1]) + 1) * 512
         let offset = Int(image.get(UInt32.self, at: 0x248)), length = Int(image.get(UInt32.self, at: 0x24C))
-        return Array(image[setupSize + offset..<setupSize + offset + length])
+        return setupSize + offset..<setupSize + offset + length
+    }
+
+    /// The raw payload bytes inside a bzImage.
+    public static func rawPayload(ofImage path: String) throws -> [UInt8] {
+        let image = try bytes(path)
+        return Array(image[payloadRange(ofImage: image)])
     }
 }
 
@@ -110,4 +116,10 @@ public func syntheticKernelLikeData(count: Int, seed: UInt64) -> [UInt8] {
         }
     }
     return Array(out.prefix(count))
+}
+
+/// A test helper (a script, a fixture edit) that could not do its work.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
 }

@@ -5,29 +5,24 @@ import TestSupport
 /// Real boots under QEMU (TCG): Debian's 6.1 cloud kernel from images with our own boot code, to the marker a
 /// tiny init prints. QEMU -kernel enters through our 16-bit setup.
 @Suite(.serialized) struct BootTests {
-    static let marker = "MKBZIMAGE-INIT-OK"
+    static let marker = Initramfs.marker
 
-    /// An initramfs of busybox and an /init that prints the marker and powers off.
+    /// The default initramfs (busybox; an /init that prints the marker and powers off).
     static func initramfs(in dir: TemporaryDirectory) throws -> String {
-        let root = dir.file("initramfs")
-        let script = """
-            set -e
-            mkdir -p \(root)/bin
-            cp /bin/busybox \(root)/bin/busybox
-            printf '#!/bin/busybox sh\\n/bin/busybox echo \(marker)\\n/bin/busybox poweroff -f\\n' > \(root)/init
-            chmod +x \(root)/init
-            cd \(root) && find . | cpio -o -H newc --quiet > \(dir.file("init.cpio"))
-            """
-        #expect(try shell(script) == 0)
-        return dir.file("init.cpio")
+        try Initramfs.build(dir.file("init.cpio"))
     }
 
-    /// Boots `image` and returns the serial console's text.
-    static func boot(_ image: String, initramfs: String, dir: TemporaryDirectory, seconds: Int = 120) throws -> String {
-        let log = dir.file("serial.log")
-        _ = try shell("timeout \(seconds) qemu-system-x86_64 -m 1G -nographic -no-reboot -kernel \(image) "
-            + "-initrd \(initramfs) -append 'console=ttyS0 panic=-1 rdinit=/init' > \(log) 2>&1 < /dev/null")
-        return String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+    /// Boots `image` with QEMU -kernel to the init marker (stopping there) and returns the serial console's text.
+    static func boot(_ image: String, initramfs: String, options: String = "", firmware: QEMUBoot.Firmware = .seabios,
+                     memory: String = "1G", failures: [String] = [], seconds: Int = 120) throws -> String {
+        var qemu = QEMUBoot(.kernel(image, initrd: initramfs, append: "console=ttyS0 panic=-1 rdinit=/init \(options)"))
+        qemu.firmware = firmware
+        qemu.memory = memory
+        qemu.failures += failures
+        qemu.timeout = seconds
+        let result = try qemu.run()
+        #expect(result.outcome == .marker, "\(result.note)")
+        return result.console
     }
 
     @Test(arguments: ["lz4", "gzip", "zstd", "bzip2", "lzma", "xz", "lzo"])
@@ -38,7 +33,7 @@ import TestSupport
         let image = dir.file("bzImage")
         let built = try CommandRunner.run(["build", kernel.vmlinux, "--compress", compression, "-o", image])
         #expect(built.status == 0, "\(built.stderr)")
-        let console = try Self.boot(image, initramfs: try Self.initramfs(in: dir), dir: dir)
+        let console = try Self.boot(image, initramfs: try Self.initramfs(in: dir))
         #expect(console.contains("Linux version 6.1.0"), "the kernel did not start:\n\(console.suffix(2000))")
         #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(2000))")
         // Our image reads back cleanly and the same build gives the same bytes.
@@ -56,23 +51,11 @@ import TestSupport
         let kernel = try Fixtures.kernel("6.1")
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let image = dir.file("bzImage"), root = dir.file("initramfs")
+        let image = dir.file("bzImage")
         #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "-o", image]).status == 0)
-        let script = """
-            set -e
-            mkdir -p \(root)/bin \(root)/proc
-            cp /bin/busybox \(root)/bin/busybox
-            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox grep " _text$" /proc/kallsyms\\n/bin/busybox echo \(Self.marker)\\n/bin/busybox poweroff -f\\n' > \(root)/init
-            chmod +x \(root)/init
-            cd \(root) && find . | cpio -o -H newc --quiet > \(dir.file("kallsyms.cpio"))
-            """
-        #expect(try shell(script) == 0)
+        let initramfs = try Initramfs.build(dir.file("kallsyms.cpio"), commands: [#"grep " _text$" /proc/kallsyms"#])
         func textAddress(_ options: String) throws -> UInt64? {
-            let log = dir.file("serial.log")
-            _ = try shell("timeout 120 qemu-system-x86_64 -m 1G -nographic -no-reboot -kernel \(image) "
-                + "-initrd \(dir.file("kallsyms.cpio")) -append 'console=ttyS0 panic=-1 rdinit=/init \(options)' "
-                + "> \(log) 2>&1 < /dev/null")
-            let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+            let console = try Self.boot(image, initramfs: initramfs, options: options)
             #expect(console.contains(Self.marker), "init was not reached (\(options)):\n\(console.suffix(2000))")
             let line = console.split(whereSeparator: \.isNewline).first { $0.hasSuffix(" T _text") }
             return line.flatMap { UInt64($0.prefix { $0 != " " }, radix: 16) }
@@ -103,13 +86,13 @@ import TestSupport
         #expect(viaFile.status == 0)
         #expect(try Fixtures.bytes(image) == (try Fixtures.bytes(dir.file("b"))))
         let initramfs = try Self.initramfs(in: dir)
-        let console = try Self.boot(image, initramfs: initramfs, dir: dir)
+        let console = try Self.boot(image, initramfs: initramfs)
         #expect(console.contains("Linux version 6.12."), "the kernel did not start:\n\(console.suffix(2000))")
         #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(2000))")
 
         let unrelocated = dir.file("norelocs")
         #expect(try CommandRunner.run(["--compress=lz4", kernel.vmlinux, "--no-relocs", "-o", unrelocated]).status == 0)
-        let plain = try Self.boot(unrelocated, initramfs: initramfs, dir: dir)
+        let plain = try Self.boot(unrelocated, initramfs: initramfs)
         #expect(plain.contains(Self.marker), "init was not reached without a table:\n\(plain.suffix(2000))")
     }
 
@@ -119,12 +102,9 @@ import TestSupport
         let kernel = try Fixtures.kernel("6.1")
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let image = dir.file("bzImage"), log = dir.file("serial.log")
+        let image = dir.file("bzImage")
         #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "-o", image]).status == 0)
-        _ = try shell("timeout 240 qemu-system-x86_64 -m 1G -bios /usr/share/ovmf/OVMF.fd -nographic -no-reboot "
-            + "-kernel \(image) -initrd \(try Self.initramfs(in: dir)) -append 'console=ttyS0 panic=-1 rdinit=/init' "
-            + "> \(log) 2>&1 < /dev/null")
-        let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        let console = try Self.boot(image, initramfs: try Self.initramfs(in: dir), firmware: .ovmf, seconds: 240)
         #expect(console.contains(Self.marker), "init was not reached through OVMF:\n\(console.suffix(2000))")
     }
 
@@ -151,26 +131,27 @@ import TestSupport
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: iso + "/boot/grub/grub.cfg"))
         #expect(try shell("grub-mkrescue -o \(dir.file("grub.iso")) \(iso) > \(dir.file("mkrescue.log")) 2>&1") == 0)
-        let log = dir.file("serial.log")
-        _ = try shell("timeout 180 qemu-system-x86_64 -m 1G -nographic -no-reboot -cdrom \(dir.file("grub.iso")) "
-            + "-boot d > \(log) 2>&1 < /dev/null")
-        let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        var qemu = QEMUBoot(.cdrom(dir.file("grub.iso")))
+        qemu.timeout = 180
+        let result = try qemu.run()
+        let console = result.console
+        #expect(result.outcome == .marker, "\(result.note)")
         #expect(console.contains(Self.marker), "init was not reached through GRUB (\(compression)):\n\(console.suffix(2000))")
     }
 
-    /// Boots an image that is expected to stop in our boot code: the serial console's text and the VGA text
-    /// screen (read from guest memory through the QEMU monitor) after `seconds`.
-    static func bootToHalt(_ image: String, dir: TemporaryDirectory, seconds: Int = 12, cpu: String = "qemu64") throws
-        -> (serial: String, screen: String)
+    /// Boots an image that is expected to stop in our boot code with `message`: the serial console's text and the
+    /// VGA text screen (read from guest memory through the QEMU monitor, polled until `message` is on it, or
+    /// `screenText` when the screen shows less), stopping as soon as both show it.
+    static func bootToHalt(_ image: String, message: String, screenText: String? = nil, cpu: String? = nil,
+                           seconds: Int = 60) throws -> (serial: String, screen: String)
     {
-        let log = dir.file("serial.log"), vga = dir.file("vga.bin")
-        _ = try shell("(sleep \(seconds); echo 'pmemsave 0xb8000 4000 \"\(vga)\"'; sleep 1; echo quit) | timeout \(seconds + 20) "
-            + "qemu-system-x86_64 -cpu \(cpu) -m 1G -display none -monitor stdio -serial file:\(log) -no-reboot -kernel \(image) "
-            + "-append 'console=ttyS0 panic=-1' > /dev/null 2>&1")
-        let cells = try Fixtures.bytes(vga)
-        let screen = stride(from: 0, to: cells.count, by: 2).map { Character(UnicodeScalar(cells[$0])) }
-        let rows = stride(from: 0, to: screen.count, by: 80).map { String(screen[$0..<min($0 + 80, screen.count)]) }
-        return (String(decoding: try Fixtures.bytes(log), as: UTF8.self), rows.joined(separator: "\n"))
+        var qemu = QEMUBoot(.kernel(image, append: "console=ttyS0 panic=-1"), marker: message)
+        qemu.screen = screenText ?? message
+        qemu.cpu = cpu
+        qemu.timeout = seconds
+        let result = try qemu.run()
+        #expect(result.outcome == .marker, "\(result.note)\n\(result.screen)")
+        return (result.console, result.screen)
     }
 
     /// LZ4 has no checksum: 16 flipped bytes mid-payload are caught by the XXH64 digest the image records, reported on the
@@ -182,12 +163,11 @@ import TestSupport
         let image = dir.file("bzImage")
         #expect(try CommandRunner.run(["--compress=lz4", kernel.vmlinux, "-o", image]).status == 0)
         var bytes = try Fixtures.bytes(image)
-        let payloadStart = (Int(bytes[0x1F1]) + 1) * 512 + Int(bytes.get(UInt32.self, at: 0x248))
-        let payloadLength = Int(bytes.get(UInt32.self, at: 0x24C))
-        for i in 0..<16 { bytes[payloadStart + payloadLength / 2 + i] ^= 0xFF }
+        let payload = Fixtures.payloadRange(ofImage: bytes)
+        for i in 0..<16 { bytes[payload.lowerBound + payload.count / 2 + i] ^= 0xFF }
         try Data(bytes).write(to: URL(fileURLWithPath: image))
-        let (serial, screen) = try Self.bootToHalt(image, dir: dir)
         let message = "mkbzimage: the kernel payload is damaged (its XXH64 does not match"
+        let (serial, screen) = try Self.bootToHalt(image, message: message)
         #expect(serial.contains(message), "\(serial.suffix(2000))")
         #expect(!serial.contains("Linux version"))
         #expect(screen.contains(message), "not on the VGA screen:\n\(screen)")
@@ -200,8 +180,8 @@ import TestSupport
         defer { dir.cleanup() }
         let image = dir.file("bzImage")
         #expect(try CommandRunner.run(["build", kernel.vmlinux, "--compress", "lz4", "-o", image]).status == 0)
-        let (serial, screen) = try Self.bootToHalt(image, dir: dir, seconds: 5, cpu: "qemu32")
         let message = "mkbzimage: this CPU cannot run 64-bit code (no long mode)"
+        let (serial, screen) = try Self.bootToHalt(image, message: message, cpu: "qemu32")
         #expect(serial.contains(message), "\(serial.suffix(2000))")
         #expect(screen.contains(message), "\(screen)")
     }
@@ -229,7 +209,8 @@ import TestSupport
         let rip = String(0x100_0000 + initSize - end + call, radix: 16, uppercase: true)
         let expected = "mkbzimage: CPU exception 0x06 (error code 0x00000000) at RIP 0x"
             + String(repeating: "0", count: 16 - rip.count) + rip
-        let (serial, screen) = try Self.bootToHalt(image, dir: dir)
+        let (serial, screen) = try Self.bootToHalt(image, message: "mkbzimage: CPU exception 0x06",
+                                                   screenText: "mkbzimage: CPU exception 0x06")
         #expect(serial.contains(expected), "\(serial.suffix(2000))")
         #expect(screen.contains("mkbzimage: CPU exception 0x06"), "\(screen)")
     }
@@ -244,27 +225,15 @@ import TestSupport
         defer { dir.cleanup() }
         let image = dir.file("bzImage")
         #expect(try CommandRunner.run(["build", kernel.vmlinux, "-o", image]).status == 0)
-        let stage1 = dir.file("stage1"), stage2 = dir.file("stage2")
-        let script = """
-            set -e
-            mkdir -p \(stage2)/bin \(stage2)/proc \(stage1)/bin \(stage1)/proc \(stage1)/sys
-            cp /bin/busybox \(stage2)/bin/ && cp /bin/busybox \(stage1)/bin/
-            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox echo \(Self.marker)\\n/bin/busybox grep "Kernel code" /proc/iomem\\n/bin/busybox poweroff -f\\n' > \(stage2)/init
-            chmod +x \(stage2)/init
-            (cd \(stage2) && find . | cpio -o -H newc --quiet > \(stage1)/stage2.cpio)
-            mkdir -p \(stage1)/usr/sbin && cp /usr/sbin/kexec \(stage1)/usr/sbin/
-            for lib in $(ldd /usr/sbin/kexec | grep -o '/lib[^ ]*'); do mkdir -p \(stage1)$(dirname $lib); cp -L $lib \(stage1)$lib; done
-            cp \(image) \(stage1)/bzImage
-            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox mount -t sysfs sys /sys\\n/usr/sbin/kexec \(syscall == "kexec_load" ? "-c" : "-s") -l /bzImage --initrd=/stage2.cpio --command-line="console=ttyS0 panic=-1 rdinit=/init" && /usr/sbin/kexec -e\\n/bin/busybox echo KEXEC-FAILED\\n/bin/busybox poweroff -f\\n' > \(stage1)/init
-            chmod +x \(stage1)/init
-            (cd \(stage1) && find . | cpio -o -H newc --quiet > \(dir.file("stage1.cpio")))
-            """
-        #expect(try shell(script) == 0)
-        let log = dir.file("serial.log")
-        _ = try shell("timeout 240 qemu-system-x86_64 -m \(syscall == "kexec_load" ? "6G" : "1G") -nographic -no-reboot "
-            + "-kernel \(image) -initrd \(dir.file("stage1.cpio")) -append 'console=ttyS0 panic=-1 rdinit=/init' "
-            + "> \(log) 2>&1 < /dev/null")
-        let console = String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        // The second kernel's init shows where it runs (before the marker: the boot stops at the marker).
+        let stage2 = try Initramfs.build(dir.file("stage2.cpio"), commands: ["grep 'Kernel code' /proc/iomem"])
+        let load = "/usr/sbin/kexec \(syscall == "kexec_load" ? "-c" : "-s") -l /bzImage --initrd=/stage2.cpio "
+            + #"--command-line="console=ttyS0 panic=-1 rdinit=/init" && /usr/sbin/kexec -e"#
+        let stage1 = try Initramfs.build(dir.file("stage1.cpio"), commands: [load, "echo KEXEC-FAILED"], marker: nil,
+                                         files: [(image, "/bzImage"), (stage2, "/stage2.cpio")],
+                                         binaries: ["/usr/sbin/kexec"])
+        let console = try Self.boot(image, initramfs: stage1, memory: syscall == "kexec_load" ? "6G" : "1G",
+                                    failures: ["KEXEC-FAILED"], seconds: 240)
         #expect(console.contains("kexec_core: Starting new kernel"), "\(console.suffix(3000))")
         #expect(console.contains(Self.marker), "the kexec'd kernel did not reach init:\n\(console.suffix(3000))")
         // Where the second kernel runs: /proc/iomem's "Kernel code" line, e.g. "1bcc00000-1bda01ef1 : Kernel code".

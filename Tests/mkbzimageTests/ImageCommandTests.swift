@@ -26,10 +26,12 @@ import TestSupport
     /// every format without compressing a whole kernel.
     static func image(withPayload payload: [UInt8]) throws -> [UInt8] {
         var image = try Fixtures.bytes(try Fixtures.kernel("6.1").vmlinuz)
-        let setupSize = (Int(image[0x1F1]) + 1) * 512, offset = Int(image.get(UInt32.self, at: 0x248))
-        precondition(payload.count <= Int(image.get(UInt32.self, at: 0x24C)))
-        image.replaceSubrange(setupSize + offset..<setupSize + offset + payload.count, with: payload)
-        image.put(UInt32(payload.count), at: 0x24C)
+        let range = Fixtures.payloadRange(ofImage: image)
+        guard payload.count <= range.count else {
+            throw TestFailure(description: "a \(payload.count)-byte payload does not fit the vmlinuz's \(range.count)")
+        }
+        image.replaceSubrange(range.lowerBound..<range.lowerBound + payload.count, with: payload)
+        image.put(UInt32(payload.count), at: 0x24C)  // payload_length
         return image
     }
 
