@@ -14,24 +14,24 @@ import TestSupport
 
     /// Synthetic kernel-shaped input (the committed tiny-vmlinux, a fake relocation table), every format.
     static let tiny: [String: String] = [
-        "lz4": "4156ae351ea0740bdb10670c0464aa0e2c19635d201e1434d0232479304f267a",
-        "gzip": "be3e5f33cd5596360409250fa874bff732af5f276cf59b82e46b261c09ece458",
-        "bzip2": "6f49a12ae5bc0216c578c53ad8fe4ca65cc5365e66ed1e1de99f0770c3f063bc",
-        "lzma": "3a593659660a205d53260cb388d00e7773ec1e82651a9d9d600bbff7bf5ffdc1",
-        "xz": "858027d50df9442fec82b19cfd0c9c53f709e307065fdb1d945a223e463d1f4d",
-        "lzo": "433f059e09bf1b054bba17804bdf68f531269d6796c2c08092ead9fbe3b0de3a",
-        "zstd": "725afea191cc03a32a610d018a70087a007d04c779392f6e1b1b533906cc1698",
+        "lz4": "2f445cd50c3739180bd1472d7a38a657458b763f0f5d4a7a2adf369667663c38",
+        "gzip": "3bfddf065a13d9f1fc56b2fd6bb633b262f2ad6353b5d67fac7d6775d8ae6e40",
+        "bzip2": "7a535417e14853082bd2a5ef42916182dc5863b783553292f8219b0455c1cc9f",
+        "lzma": "6efabaedaea8c1b7cb4c30d91a8a4cbf7d1cac7ef9298ca326b12fbc3a33f4d9",
+        "xz": "d5aaefe83be25d1c53bce3f3ed7087cd40297a2027be76f787364c23378a91f5",
+        "lzo": "88028d9db65443f49722967765cae4ab4e3ebf5018f9fd6c0c12e08e045963b0",
+        "zstd": "4a34ecc49c21f8e0b7451fd38ccc1fbb94ef158879dfbe7219dc4fc4bb0d74e1",
     ]
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes): EFI images.
     static let debian61: [String: String] = [
-        "lz4": "97af049cf9ac3c3753522b98d40401503fba5c03eac4b6ec2b51b8d790efebc4",
-        "gzip": "cc0308c477275184a1988b6c68ca19ad38b5274229b0237eb35696273623e2ca",
-        "bzip2": "1df1652e3e7d5fecc7d429716207107b99354a7ca8e4ff8b6371e7fff0048f2c",
-        "lzma": "1e1da19d9e4c4c5fe1753d72efe6406d37643fab6ed52bd41164b9ab947da9c6",
-        "xz": "55cb92c04ae372e668811310e874172e4f3c554841abcd773beb49580111a2e0",
-        "lzo": "e5808220c204edccd1c63db0b8ca3acd9617f4bb6a4e76fd18f354cd10fa148b",
-        "zstd": "a0f27048240f904864f7bf8a77cb1dff9242680f56a4505dc8c011a0d6fa2778",
+        "lz4": "0b22d3c78d4f0e8af5fbdf21c41e60b9608312243321eb4eaa4a80e6be7cca81",
+        "gzip": "425c662f47d808a9526d3609b6b19374d0d2f47c5fa3b149eeafdea3cf3e844e",
+        "bzip2": "c88e944521d0acc4dd864049cc674707e0fbc2da1206883ea816b24c6e8ea23a",
+        "lzma": "4140f8d0d918f37abbc478c28e80b9f0682efbf0bd1aa235c8afd1a5072beb17",
+        "xz": "4dc1c75eb272e58ea88f5c8e19a10709b13f781d308b0ce747e82220f3588ad8",
+        "lzo": "a80283ea0d9f7aecd7b1a1506dba6a9f1f5cab4aa616339b5c5e0ae2d0ff9c0b",
+        "zstd": "a941ca30ea9b687060582f58ba3fb7d50a2066b35a3b6990e2e7ed7a6779f9ed",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {
@@ -54,7 +54,7 @@ import TestSupport
     }
 
     /// `--no-efi`: the BIOS- and kexec-only image, as before the EFI entry.
-    static let debian61NoEFI = ["lz4": "93b35819bd2ee1829343e02e68dae7e2a800b8318c13266a768068e2558c92f5"]
+    static let debian61NoEFI = ["lz4": "f882c0de7887380c0b55aa43a1db10b0b151c4276846f7dc1fdeeab7e0347f47"]
 
     @Test func debian61ImageWithoutEFI() throws {
         let kernel = try Fixtures.kernel("6.1")

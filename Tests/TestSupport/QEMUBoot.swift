@@ -7,8 +7,11 @@ public struct QEMUBoot {
     public enum Firmware: Sendable {
         /// QEMU's SeaBIOS.
         case seabios
-        /// OVMF (`-bios /usr/share/ovmf/OVMF.fd`): UEFI, whose `-kernel` loader enters the 32-bit entry.
+        /// OVMF (`-bios /usr/share/ovmf/OVMF.fd`): UEFI; its `-kernel` loader runs an EFI image's PE entry, and
+        /// enters the 32-bit entry of one without a PE header.
         case ovmf
+        /// OVMF enforcing Secure Boot with a copy of the varstore at this path (keys enrolled).
+        case secureBoot(vars: String)
     }
 
     public enum Medium: Sendable {
@@ -66,7 +69,11 @@ public struct QEMUBoot {
         case .cdrom(let iso): arguments += ["--cdrom", iso]
         case .drive(let disk): arguments += ["--drive", disk]
         }
-        if firmware == .ovmf { arguments += ["--firmware", "ovmf"] }
+        switch firmware {
+        case .seabios: break
+        case .ovmf: arguments += ["--firmware", "ovmf"]
+        case .secureBoot(let vars): arguments += ["--secure-boot", vars]
+        }
         if let cpu { arguments += ["--cpu", cpu] }
         arguments += ["--memory", memory, "--timeout", "\(timeout)"]
         if let marker { arguments += ["--marker", marker] }

@@ -7,29 +7,24 @@ import TestSupport
 /// `initrd=initrd` to the command line (its legacy loader does not), systemd-boot 252 prepends `initrd=\i`, and
 /// the kernel finds EFI (`/sys/firmware/efi` with runtime services) only when our EFI entry filled efi_info.
 @Suite(.serialized) struct UEFIBootTests {
-    static let marker = "MKBZIMAGE-INIT-OK"
-    static let ovmf = "/usr/share/ovmf/OVMF.fd"
 
-    /// An initramfs whose init prints the command line and what /sys/firmware/efi holds, then the marker.
+    /// An initramfs whose init prints the command line, what /sys/firmware/efi holds and where the kernel runs.
     static func initramfs(in dir: TemporaryDirectory) throws -> String {
-        let root = dir.file("root")
-        let script = """
-            set -e
-            mkdir -p \(root)/bin \(root)/proc \(root)/sys
-            cp /bin/busybox \(root)/bin/busybox
-            printf '#!/bin/busybox sh\\n/bin/busybox mount -t proc proc /proc\\n/bin/busybox mount -t sysfs sys /sys\\n/bin/busybox echo CMDLINE: $(/bin/busybox cat /proc/cmdline)\\n/bin/busybox echo EFI: $(/bin/busybox ls /sys/firmware/efi) size $(/bin/busybox cat /sys/firmware/efi/fw_platform_size)\\n/bin/busybox grep "Kernel code" /proc/iomem\\n/bin/busybox echo \(marker)\\n/bin/busybox poweroff -f\\n' > \(root)/init
-            chmod +x \(root)/init
-            cd \(root) && find . | cpio -o -H newc --quiet > \(dir.file("init.cpio"))
-            """
-        #expect(try shell(script) == 0)
-        return dir.file("init.cpio")
+        try Initramfs.build(dir.file("init.cpio"), commands: [
+            "echo CMDLINE: $(cat /proc/cmdline)",
+            "echo EFI: $(ls /sys/firmware/efi) size $(cat /sys/firmware/efi/fw_platform_size)",
+            "grep 'Kernel code' /proc/iomem",
+        ])
     }
 
-    static func qemu(_ arguments: String, dir: TemporaryDirectory, seconds: Int = 240) throws -> String {
-        let log = dir.file("serial.log")
-        _ = try shell("timeout \(seconds) qemu-system-x86_64 -m 1G -bios \(ovmf) -nographic -no-reboot -net none "
-            + "\(arguments) > \(log) 2>&1 < /dev/null")
-        return String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+    /// Boots under OVMF (or `firmware`) and returns the console, requiring the marker.
+    static func boot(_ medium: QEMUBoot.Medium, firmware: QEMUBoot.Firmware = .ovmf, timeout: Int = 240) throws -> String {
+        var boot = QEMUBoot(medium)
+        boot.firmware = firmware
+        boot.timeout = timeout
+        let result = try boot.run()
+        #expect(result.outcome == .marker, "init was not reached:\n\(result.tail)")
+        return result.console
     }
 
     static func line(_ prefix: String, in console: String) -> String? {
@@ -57,9 +52,8 @@ import TestSupport
     @Test func ovmfRunsOurPEEntry() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let console = try Self.qemu("-kernel \(try Self.build(dir)) -initrd \(try Self.initramfs(in: dir)) "
-            + "-append 'console=ttyS0 panic=-1 rdinit=/init'", dir: dir)
-        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        let console = try Self.boot(.kernel(try Self.build(dir), initrd: try Self.initramfs(in: dir),
+                                            append: "console=ttyS0 panic=-1 rdinit=/init"))
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: console=ttyS0 panic=-1 rdinit=/init initrd=initrd",
                 "not OVMF's PE path:\n\(console.suffix(3000))")
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
@@ -73,9 +67,7 @@ import TestSupport
         defer { dir.cleanup() }
         let image = try Self.build(dir), initramfs = try Self.initramfs(in: dir)
         func kernelCode(_ options: String) throws -> UInt64? {
-            let console = try Self.qemu("-kernel \(image) -initrd \(initramfs) -append 'console=ttyS0 panic=-1 rdinit=/init \(options)'",
-                                        dir: dir)
-            #expect(console.contains(Self.marker), "init was not reached (\(options)):\n\(console.suffix(3000))")
+            let console = try Self.boot(.kernel(image, initrd: initramfs, append: "console=ttyS0 panic=-1 rdinit=/init \(options)"))
             let line = console.split(whereSeparator: \.isNewline).first { $0.contains(": Kernel code") }
             return line.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces).prefix { $0 != "-" }, radix: 16) }
         }
@@ -93,9 +85,7 @@ import TestSupport
         let image = try Self.build(dir, ["--no-efi"])
         let bytes = try Fixtures.bytes(image)
         #expect(bytes[0] == 0xFF && bytes[1] == 0xFF, "a --no-efi image has no MZ")
-        let console = try Self.qemu("-kernel \(image) -initrd \(try Self.initramfs(in: dir)) "
-            + "-append 'console=ttyS0 panic=-1 rdinit=/init'", dir: dir)
-        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        let console = try Self.boot(.kernel(image, initrd: try Self.initramfs(in: dir), append: "console=ttyS0 panic=-1 rdinit=/init"))
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: console=ttyS0 panic=-1 rdinit=/init")
     }
 
@@ -108,8 +98,7 @@ import TestSupport
         let esp = try Self.esp([("/EFI/BOOT/BOOTX64.EFI", "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"),
                                 ("/loader/loader.conf", dir.file("loader.conf")), ("/loader/entries/t.conf", dir.file("t.conf")),
                                 ("/k.efi", try Self.build(dir)), ("/i", try Self.initramfs(in: dir))], dir: dir)
-        let console = try Self.qemu("-drive file=\(esp),format=raw,if=virtio", dir: dir)
-        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        let console = try Self.boot(.drive(esp))
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: initrd=\\i console=ttyS0 panic=-1 rdinit=/init")
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
     }
@@ -126,8 +115,7 @@ import TestSupport
             + "--add-section .linux=\(try Self.build(dir)) --change-section-vma .linux=0x2000000 "
             + "--add-section .initrd=\(try Self.initramfs(in: dir)) --change-section-vma .initrd=0x3000000 "
             + "/usr/lib/systemd/boot/efi/linuxx64.efi.stub \(uki)") == 0)
-        let console = try Self.qemu("-drive file=\(try Self.esp([("/EFI/BOOT/BOOTX64.EFI", uki)], dir: dir)),format=raw,if=virtio", dir: dir)
-        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        let console = try Self.boot(.drive(try Self.esp([("/EFI/BOOT/BOOTX64.EFI", uki)], dir: dir)))
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: console=ttyS0 panic=-1 rdinit=/init")
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
     }
@@ -150,8 +138,7 @@ import TestSupport
         try "set timeout=0\nmenuentry \"mkbzimage\" {\n  linuxefi /boot/bzImage console=ttyS0 panic=-1 rdinit=/init\n  initrdefi /boot/init.cpio\n}\n"
             .write(toFile: iso + "/boot/grub/grub.cfg", atomically: true, encoding: .utf8)
         #expect(try shell("grub-mkrescue -o \(dir.file("grub.iso")) \(iso) > \(dir.file("mkrescue.log")) 2>&1") == 0)
-        let console = try Self.qemu("-cdrom \(dir.file("grub.iso"))", dir: dir)
-        #expect(console.contains(Self.marker), "init was not reached:\n\(console.suffix(3000))")
+        let console = try Self.boot(.cdrom(dir.file("grub.iso")))
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: BOOT_IMAGE=/boot/bzImage console=ttyS0 panic=-1 rdinit=/init")
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
         #expect(!console.contains("doesn't support EFI handover"))
@@ -174,26 +161,21 @@ import TestSupport
         try "title mkbzimage\nlinux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init\n"
             .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
         let initramfs = try Self.initramfs(in: dir)
-        func boot(_ kernel: String, seconds: Int) throws -> String {
-            let esp = try Self.esp([("/EFI/BOOT/BOOTX64.EFI", loader), ("/loader/loader.conf", dir.file("loader.conf")),
-                                    ("/loader/entries/t.conf", dir.file("t.conf")), ("/k.efi", kernel), ("/i", initramfs)], dir: dir)
-            try? FileManager.default.removeItem(atPath: dir.file("vars.fd"))
-            try FileManager.default.copyItem(atPath: "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd", toPath: dir.file("vars.fd"))
-            let log = dir.file("sb.log")
-            _ = try shell("timeout \(seconds) qemu-system-x86_64 -machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on "
-                + "-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd "
-                + "-drive if=pflash,format=raw,unit=1,file=\(dir.file("vars.fd")) -m 1G -nographic -no-reboot -net none "
-                + "-drive file=\(esp),format=raw,if=virtio > \(log) 2>&1 < /dev/null")
-            return String(decoding: try Fixtures.bytes(log), as: UTF8.self)
+        func esp(_ kernel: String) throws -> String {
+            try Self.esp([("/EFI/BOOT/BOOTX64.EFI", loader), ("/loader/loader.conf", dir.file("loader.conf")),
+                          ("/loader/entries/t.conf", dir.file("t.conf")), ("/k.efi", kernel), ("/i", initramfs)], dir: dir)
         }
-        let console = try boot(signed, seconds: 240)
-        #expect(console.contains(Self.marker), "init was not reached under Secure Boot:\n\(console.suffix(3000))")
+        let secureBoot = QEMUBoot.Firmware.secureBoot(vars: "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd")
+        let console = try Self.boot(.drive(try esp(signed)), firmware: secureBoot)
         #expect(console.contains("secureboot: Secure boot enabled"))
         #expect(console.contains("Kernel is locked down from EFI Secure Boot"))
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
-        let refused = try boot(image, seconds: 45)
-        #expect(!refused.contains("Linux version"), "an unsigned image ran under Secure Boot")
-        #expect(refused.contains("Access Denied") || refused.contains("Security Violation"), "\(refused.suffix(2000))")
+        var unsigned = QEMUBoot(.drive(try esp(image)))
+        unsigned.firmware = secureBoot
+        unsigned.failures = ["Access Denied", "Security Violation", "Linux version"]
+        unsigned.timeout = 60
+        let refused = try unsigned.run()
+        #expect(refused.outcome == .failure && !refused.console.contains("Linux version"), "an unsigned image was not refused:\n\(refused.tail)")
     }
 
     /// sbsign signs it without warnings (sections contiguous from SizeOfHeaders, nothing unhashed), sbverify
