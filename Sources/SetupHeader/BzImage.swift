@@ -105,8 +105,8 @@ public struct BzImage: Sendable {
             var computed: UInt32 = 0xFFFF_FFFF
             var position = 0
             for range in bootSector.signerPatchedRanges.filter({ $0.upperBound <= imageEnd - 4 }) + [imageEnd - 4..<imageEnd - 4] {
-                computed = BzImageCRC32.checksum(UnsafeRawBufferPointer(rebasing: image[position..<range.lowerBound]), seed: computed)
-                computed = BzImageCRC32.checksum([UInt8](repeating: 0, count: range.count).withUnsafeBytes { $0 }, seed: computed)
+                computed = CRC32.bzImage(UnsafeRawBufferPointer(rebasing: image[position..<range.lowerBound]), seed: computed)
+                computed = CRC32.bzImage([UInt8](repeating: 0, count: range.count).withUnsafeBytes { $0 }, seed: computed)
                 position = range.upperBound
             }
             crc = (u32(imageEnd - 4), computed)

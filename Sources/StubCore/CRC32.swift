@@ -1,4 +1,6 @@
-/// CRC-32 as gzip and zlib compute it (reflected polynomial 0xEDB88320, inverted in and out).
+/// CRC-32 as gzip, zlib and xz compute it (reflected polynomial 0xEDB88320, inverted in and out), and the
+/// bzImage trailer's variant of it (no final inversion, `bzImage(_:seed:)`): the one implementation for the stub's
+/// decoders and the host.
 public enum CRC32 {
     static let polynomial: UInt32 = 0xEDB8_8320
 
@@ -19,14 +21,23 @@ public enum CRC32 {
     static let chunkSize = 64 * 1024
 
     /// The same CRC over a large buffer, with its table built in `table` (at least `tableSize` bytes, 4-byte
-    /// aligned). In chunks of `chunkSize`: a chunk of zeros (kernel images hold megabytes of them) only
-    /// multiplies the register (`zeroShift`, deferred over a run of them); any other goes through `chunk`.
+    /// aligned).
     public static func zlib(_ bytes: UnsafeRawBufferPointer, table: UnsafeMutableRawBufferPointer) -> UInt32 {
-        guard let base = bytes.baseAddress else { return 0 }
+        guard bytes.baseAddress != nil else { return 0 }
+        // As `Table(building:).update`, spelled out: the gzip stub's code stays as it was.
         let t = table.baseAddress!.bindMemory(to: UInt32.self, capacity: 8 * 256)
         buildTable(t)
+        return ~update(t, 0xFFFF_FFFF, bytes)
+    }
+
+    /// The register after `bytes`, from `crc` (neither inverted). In chunks of `chunkSize`: a chunk of zeros
+    /// (kernel images hold megabytes of them) only multiplies the register (`zeroShift`, deferred over a run of
+    /// them); any other goes through `chunk`.
+    @inline(__always)
+    static func update(_ t: UnsafePointer<UInt32>, _ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard let base = bytes.baseAddress else { return crc }
         let quarterShift = zeroShift(chunkSize / 4)
-        var crc: UInt32 = 0xFFFF_FFFF, zeros = 0, at = 0
+        var crc = crc, zeros = 0, at = 0
         while at < bytes.count {
             let count = min(chunkSize, bytes.count - at)
             if allZero(base + at, count) {
@@ -38,7 +49,7 @@ public enum CRC32 {
             }
             at += count
         }
-        return ~(zeros > 0 ? multiply(crc, zeroShift(zeros)) : crc)
+        return zeros > 0 ? multiply(crc, zeroShift(zeros)) : crc
     }
 
     /// The register after a whole chunk. Slice-by-8 alone waits on each word's lookups before the next word;
@@ -103,7 +114,13 @@ public enum CRC32 {
     /// The raw CRC register after eight more bytes.
     @inline(__always)
     static func word(_ t: UnsafePointer<UInt32>, _ crc: UInt32, _ base: UnsafeRawPointer, _ at: Int) -> UInt32 {
-        let w = base.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian ^ UInt64(crc)
+        word(t, crc, base.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian)
+    }
+
+    /// The raw CRC register after the eight bytes of `value`, least significant first.
+    @inline(__always)
+    static func word(_ t: UnsafePointer<UInt32>, _ crc: UInt32, _ value: UInt64) -> UInt32 {
+        let w = value ^ UInt64(crc)
         // In 16-bit pieces: fewer shifts to reach each byte.
         let b0 = UInt32(truncatingIfNeeded: w), b2 = b0 &>> 16
         let b4 = UInt32(truncatingIfNeeded: w &>> 32), b6 = b4 &>> 16
@@ -135,4 +152,45 @@ public enum CRC32 {
         }
         return product
     }
+
+    /// The slice-by-8 tables, built once in caller memory (`tableSize` bytes, 4-byte aligned): table k maps a
+    /// byte to its CRC followed by k zero bytes, so the first 256 entries are the byte-at-a-time table.
+    public struct Table {
+        let t: UnsafeMutablePointer<UInt32>
+
+        @inline(__always)
+        public init(building memory: UnsafeMutableRawBufferPointer) {
+            t = memory.baseAddress!.bindMemory(to: UInt32.self, capacity: 8 * 256)
+            buildTable(t)
+        }
+
+        /// The register after `bytes`, from `crc` (neither inverted).
+        @inline(__always)
+        public func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+            CRC32.update(t, crc, bytes)
+        }
+
+        /// The CRC-32 of `bytes[from ..< to]`, a byte at a time (for a few header bytes); 0 for a range outside
+        /// `bytes`.
+        public func checksum(_ bytes: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> UInt32 {
+            guard from >= 0, from < to, to <= bytes.count, let base = bytes.baseAddress else { return 0 }
+            return ~serial(t, 0xFFFF_FFFF, base + from, to - from)
+        }
+
+        /// Folds a 64-bit value (its 8 little-endian bytes) into a running, not-yet-inverted register.
+        public func update(_ crc: UInt32, littleEndian value: UInt64) -> UInt32 {
+            word(t, crc, value)
+        }
+    }
 }
+
+#if !STUB_FREESTANDING
+extension CRC32 {
+    /// The bzImage trailer's CRC-32 (the kernel's tools/build): the same register from 0xFFFFFFFF, but **no**
+    /// final inversion (so it equals `~zlib`), and a whole image including its trailer checks to 0. `seed`
+    /// continues a CRC over more bytes. Host only: its table is allocated.
+    public static func bzImage(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0xFFFF_FFFF) -> UInt32 {
+        withUnsafeTemporaryAllocation(byteCount: tableSize, alignment: 4) { Table(building: $0).update(seed, bytes) }
+    }
+}
+#endif
