@@ -26,19 +26,7 @@ extension ImageAssembly {
         a.and(.rsp, -16)
         a.sub(.rsp, 16)  // the handoff: boot_params in, {boot_params, entry} out
         a.mov(.mem(.rsp), .rdx)
-        storeSeed()
-        a.lea(.rdx, .rip(efi.call))
-        a.lea(.rcx, .rip(startup32))
-        a.lea(.r8, .rip(efi.parameters))
-        a.mov(.r9, .rsp)
-        a.lea(.rax, .rip(efi.stub.address + Imm(efiStub.entries["stub_efi_handover"]!)))
-        a.call(.rax)
-        a.test(.rax, .rax)
-        a.jcc(.nz, failed)
-        a.cli()
-        a.mov(.rsi, .mem(.rsp))
-        a.mov(.rax, .mem(.rsp, 8))
-        a.jmp(.rax)
+        callStubAndEnterKernel("stub_efi_handover", efi, efiStub, failed: failed)
         a.bind(failed)
         a.mov(.rsp, .rbp)
         for register in Self.sysVCalleeSaved.reversed() { a.pop(register) }
@@ -46,6 +34,25 @@ extension ImageAssembly {
     }
 
     static let sysVCalleeSaved: [Reg64] = [.rbx, .rbp, .r12, .r13, .r14, .r15]
+
+    /// Both entries' second half, with RDI = ImageHandle, RSI = SystemTable and the handoff at RSP: the seed, then
+    /// `entry`(…, efi_call, startup_32, efi_parameters, handoff); on success boot services are gone (the
+    /// firmware's interrupts too): on to the copy's startup_64, RSI = boot_params. A status goes to `failed`.
+    private mutating func callStubAndEnterKernel(_ entry: String, _ efi: EFILabels, _ efiStub: Stub, failed: Label) {
+        storeSeed()
+        a.lea(.rdx, .rip(efi.call))
+        a.lea(.rcx, .rip(startup32))
+        a.lea(.r8, .rip(efi.parameters))
+        a.mov(.r9, .rsp)
+        a.lea(.rax, .rip(efi.stub.address + Imm(efiStub.entries[entry]!)))
+        a.call(.rax)
+        a.test(.rax, .rax)
+        a.jcc(.nz, failed)
+        a.cli()
+        a.mov(.rsi, .mem(.rsp))
+        a.mov(.rax, .mem(.rsp, 8))
+        a.jmp(.rax)
+    }
 
     /// The TSC into the handoff's second word: a seed physical KASLR mixes with EFI_RNG's (clobbers RAX, RDX).
     private mutating func storeSeed() {
@@ -66,20 +73,7 @@ extension ImageAssembly {
         a.sub(.rsp, 24)  // the handoff {boot_params, entry}; RSP ≡ 0 (mod 16) for the System V call
         a.mov(.rdi, .rcx)
         a.mov(.rsi, .rdx)
-        storeSeed()
-        a.lea(.rdx, .rip(efi.call))
-        a.lea(.rcx, .rip(startup32))
-        a.lea(.r8, .rip(efi.parameters))
-        a.mov(.r9, .rsp)
-        a.lea(.rax, .rip(efi.stub.address + Imm(efiStub.entries["stub_efi_main"]!)))
-        a.call(.rax)
-        a.test(.rax, .rax)
-        a.jcc(.nz, failed)
-        // Boot services are gone: the firmware's interrupts too. On to the copy's startup_64.
-        a.cli()
-        a.mov(.rsi, .mem(.rsp))
-        a.mov(.rax, .mem(.rsp, 8))
-        a.jmp(.rax)
+        callStubAndEnterKernel("stub_efi_main", efi, efiStub, failed: failed)
         a.bind(failed)
         a.add(.rsp, 24)
         for register in Self.msCalleeSaved.reversed() { a.pop(register) }

@@ -47,7 +47,7 @@ extension ImageAssembly {
         // Messages by BootFailure, reached through a table of offsets from the table's start.
         a.align(2)
         a.bind(failureMessages)
-        let texts = (0..<BootFailure.count).map { ProtectedModeImage.message(for: BootFailure(rawValue: $0)!) }
+        let texts = (0..<BootFailure.count).map { BootFailure(rawValue: $0)!.message }
         var at = BootFailure.count * 2
         for text in texts {
             a.dw(Imm(at))
@@ -112,27 +112,5 @@ extension BootParameters {
         var bytes = [UInt8](repeating: 0, count: Self.size)
         bytes.withUnsafeMutableBytes { write(to: $0.baseAddress!) }
         return bytes
-    }
-}
-
-extension ProtectedModeImage {
-    /// What the boot prints when the stub refuses to start the kernel.
-    static func message(for failure: BootFailure) -> String {
-        let problem: String
-        switch failure {
-        case .payloadDamaged: problem = "the kernel payload is damaged (its XXH64 does not match the image's)"
-        case .wrongFormat: problem = "the boot stub does not decode this payload's format (a mixed-up image)"
-        case .truncated: problem = "the kernel payload is damaged or could not be unpacked: the data ends early"
-        case .badHeader: problem = "the kernel payload is damaged or could not be unpacked: bad header"
-        case .badOffset: problem = "the kernel payload is damaged or could not be unpacked: a match points before the output"
-        case .outputOverflow: problem = "the kernel payload is damaged or could not be unpacked: it unpacks larger than recorded"
-        case .sizeMismatch: problem = "the kernel payload is damaged or could not be unpacked: it unpacks smaller than recorded"
-        case .checksum: problem = "the kernel payload is damaged or could not be unpacked: its checksum does not match"
-        case .notELF: problem = "the unpacked kernel is not an ELF64 x86-64 executable"
-        case .badSegment: problem = "the unpacked kernel has a segment outside the memory reserved for it"
-        case .relocationOutside: problem = "the kernel's relocation table points outside the kernel"
-        case .badTable: problem = "the kernel's relocation table is malformed"
-        }
-        return "mkbzimage: \(problem); halting\r\n"
     }
 }

@@ -13,9 +13,19 @@ public func stubEFIMain(_ imageHandle: UInt64, _ systemTable: UnsafeRawPointer, 
     guard let firmware = EFIFirmware(call: call, imageHandle: imageHandle, systemTable: systemTable) else {
         return EFI.StatusCode.invalidParameter
     }
+    return hand(off: handoff, firmware) { () throws(EFIBoot.Failure) in
+        try EFIBoot.run(firmware, image: image, parameters: EFIParameters(reading: parameters),
+                        seed: handoff.load(fromByteOffset: 8, as: UInt64.self))
+    }
+}
+
+/// Writes the sequence's {boot_params, entry} to `handoff` and returns 0, or prints its failure on the firmware
+/// console and returns the status.
+@inline(__always)
+func hand(off handoff: UnsafeMutableRawPointer, _ firmware: EFIFirmware,
+          _ sequence: () throws(EFIBoot.Failure) -> EFIBoot.Handoff) -> UInt64 {
     do throws(EFIBoot.Failure) {
-        let result = try EFIBoot.run(firmware, image: image, parameters: EFIParameters(reading: parameters),
-                                     seed: handoff.load(fromByteOffset: 8, as: UInt64.self))
+        let result = try sequence()
         handoff.storeBytes(of: result.bootParams, as: UInt64.self)
         handoff.storeBytes(of: result.entry, toByteOffset: 8, as: UInt64.self)
         return EFI.StatusCode.success
@@ -35,15 +45,9 @@ public func stubEFIHandover(_ imageHandle: UInt64, _ systemTable: UnsafeRawPoint
           let bootParams = UnsafeMutableRawPointer(bitPattern: UInt(handoff.load(as: UInt64.self))) else {
         return EFI.StatusCode.invalidParameter
     }
-    do throws(EFIBoot.Failure) {
-        let result = try EFIBoot.handover(firmware, image: image, parameters: EFIParameters(reading: parameters),
-                                          bootParams: bootParams, seed: handoff.load(fromByteOffset: 8, as: UInt64.self))
-        handoff.storeBytes(of: result.bootParams, as: UInt64.self)
-        handoff.storeBytes(of: result.entry, toByteOffset: 8, as: UInt64.self)
-        return EFI.StatusCode.success
-    } catch {
-        error.message.withUTF8Buffer { firmware.print(UnsafeRawBufferPointer($0)) }
-        return error.status
+    return hand(off: handoff, firmware) { () throws(EFIBoot.Failure) in
+        try EFIBoot.handover(firmware, image: image, parameters: EFIParameters(reading: parameters),
+                             bootParams: bootParams, seed: handoff.load(fromByteOffset: 8, as: UInt64.self))
     }
 }
 #endif
