@@ -61,6 +61,6 @@ let package = Package(
         .testTarget(name: "StubCoreTests", dependencies: ["StubCore", "BootImage", "ElfKit", "Compressors", "TestSupport"]),
         .testTarget(name: "SetupHeaderTests", dependencies: ["SetupHeader", "TestSupport"]),
         .testTarget(name: "CompressorsTests", dependencies: ["Compressors", "TestSupport"]),
-        .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit", "Compressors", "TestSupport"]),
+        .testTarget(name: "mkbzimageTests", dependencies: ["ElfKit", "Compressors", "SetupHeader", "TestSupport"]),
     ]
 )

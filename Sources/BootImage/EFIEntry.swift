@@ -103,7 +103,8 @@ extension ImageAssembly {
         // EFIParameters: offsets from startup_32, resolved when the image is assembled.
         a.align(8)
         a.bind(efi.parameters)
-        a.dq(edata.offset, efi.header.offset, Imm(SetupHeader.end - SetupHeader.start), startup64.offset)
+        a.dq(edata.offset, efi.header.offset, Imm(SetupHeader.end - SetupHeader.start), startup64.offset,
+             payload.offset, payloadEnd.offset - payload.offset, parameters.offset)
         // The image's setup header, filled in by the image writer once its fields are known: the EFI entry
         // reads it from here, since loaders need not load the PE headers into memory.
         a.bind(efi.header)

@@ -1,9 +1,10 @@
-/// What the image tells the EFI entry about itself: four 8-byte little-endian fields in this order, laid out by
+/// What the image tells the EFI entry about itself: seven 8-byte little-endian fields in this order, laid out by
 /// the boot code next to the PE entry. Offsets are from the protected-mode image's start in memory (the headers
 /// may not be in memory: systemd-stub ≥ 258 loads sections only), so nothing needs patching at run time; the
-/// rest (init_size, kernel_alignment, pref_address) is read from the image's copy of its setup header.
+/// rest (init_size, kernel_alignment, pref_address) is read from the image's copy of its setup header, the
+/// payload's digest from the stub's parameter block.
 public struct EFIParameters: Sendable {
-    public static var size: Int { 32 }
+    public static var size: Int { 56 }
     /// Bytes of the protected-mode image to copy: `_edata`.
     public var imageLength: Int
     /// The image's own setup header (0x1F1 …), carried in its data.
@@ -11,26 +12,36 @@ public struct EFIParameters: Sendable {
     public var headerLength: Int
     /// startup_64's offset in the protected-mode image.
     public var entryOffset: Int
+    /// The payload as stored, and the `BootParameters` block that holds its digest: checked before
+    /// ExitBootServices, while a damaged image can still return to the firmware with a message.
+    public var payloadOffset: Int
+    public var payloadLength: Int
+    public var stubParametersOffset: Int
 
-    public init(imageLength: Int, headerOffset: Int, headerLength: Int, entryOffset: Int) {
+    public init(imageLength: Int, headerOffset: Int, headerLength: Int, entryOffset: Int, payloadOffset: Int,
+                payloadLength: Int, stubParametersOffset: Int) {
         self.imageLength = imageLength
         self.headerOffset = headerOffset
         self.headerLength = headerLength
         self.entryOffset = entryOffset
+        self.payloadOffset = payloadOffset
+        self.payloadLength = payloadLength
+        self.stubParametersOffset = stubParametersOffset
     }
 
     public init(reading raw: UnsafeRawPointer) {
-        imageLength = raw.loadUnaligned(as: Int.self)
-        headerOffset = raw.loadUnaligned(fromByteOffset: 8, as: Int.self)
-        headerLength = raw.loadUnaligned(fromByteOffset: 16, as: Int.self)
-        entryOffset = raw.loadUnaligned(fromByteOffset: 24, as: Int.self)
+        func field(_ i: Int) -> Int { raw.loadUnaligned(fromByteOffset: 8 &* i, as: Int.self) }
+        self.init(imageLength: field(0), headerOffset: field(1), headerLength: field(2), entryOffset: field(3),
+                  payloadOffset: field(4), payloadLength: field(5), stubParametersOffset: field(6))
+    }
+
+    /// The fields in the order the boot code lays them out.
+    public var fields: (Int, Int, Int, Int, Int, Int, Int) {
+        (imageLength, headerOffset, headerLength, entryOffset, payloadOffset, payloadLength, stubParametersOffset)
     }
 
     public func write(to raw: UnsafeMutableRawPointer) {
-        raw.storeBytes(of: imageLength, as: Int.self)
-        raw.storeBytes(of: headerOffset, toByteOffset: 8, as: Int.self)
-        raw.storeBytes(of: headerLength, toByteOffset: 16, as: Int.self)
-        raw.storeBytes(of: entryOffset, toByteOffset: 24, as: Int.self)
+        raw.storeBytes(of: fields, as: (Int, Int, Int, Int, Int, Int, Int).self)
     }
 }
 
@@ -61,7 +72,7 @@ public enum EFIBoot {
 
     public enum Failure: Error, Equatable {
         case noLoadedImage, noMemoryForBootParams, noMemoryForCommandLine, initrd(EFI.Status), noMemoryForKernel
-        case memoryMap(EFI.Status), exitBootServices(EFI.Status)
+        case memoryMap(EFI.Status), exitBootServices(EFI.Status), payloadDamaged
 
         /// What the firmware console shows before the entry returns to the firmware.
         public var message: StaticString {
@@ -73,12 +84,14 @@ public enum EFIBoot {
             case .noMemoryForKernel: return "mkbzimage: no memory for the kernel's init_size buffer\n"
             case .memoryMap: return "mkbzimage: GetMemoryMap failed\n"
             case .exitBootServices: return "mkbzimage: ExitBootServices failed twice\n"
+            case .payloadDamaged: return "mkbzimage: the kernel payload is damaged (its XXH64 does not match the image's)\n"
             }
         }
 
         public var status: EFI.Status {
             switch self {
             case .noLoadedImage: return EFI.StatusCode.loadError
+            case .payloadDamaged: return EFI.StatusCode.volumeCorrupted
             case .noMemoryForBootParams, .noMemoryForCommandLine, .noMemoryForKernel: return EFI.StatusCode.outOfResources
             case .initrd(let status), .memoryMap(let status), .exitBootServices(let status): return status
             }
@@ -94,6 +107,7 @@ public enum EFIBoot {
     public static func run(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
                            seed: UInt64 = 0) throws(Failure) -> Handoff
     {
+        try checkPayload(image: image, parameters: p)
         guard let loaded = firmware.handleProtocol(firmware.imageHandle, .loadedImage) else { throw .noLoadedImage }
         let bootParams = try makeBootParams(firmware, header: image + p.headerOffset, headerLength: p.headerLength)
         try commandLine(firmware, loaded: loaded, bootParams: bootParams)
@@ -106,7 +120,8 @@ public enum EFIBoot {
     public static func handover(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
                                 bootParams: UnsafeMutableRawPointer, seed: UInt64 = 0) throws(Failure) -> Handoff
     {
-        try finish(firmware, image: image, parameters: p, bootParams: bootParams, seed: seed)
+        try checkPayload(image: image, parameters: p)
+        return try finish(firmware, image: image, parameters: p, bootParams: bootParams, seed: seed)
     }
 
     /// What both entries do once boot_params holds the command line: initrd, screen_info, the buffer and the
@@ -129,6 +144,14 @@ public enum EFIBoot {
         UnsafeMutableRawPointer(bitPattern: UInt(buffer))!.copyMemory(from: image, byteCount: p.imageLength)
         try exitBootServices(firmware, bootParams: bootParams)
         return Handoff(bootParams: word(bootParams), entry: buffer &+ UInt64(p.entryOffset))
+    }
+
+    /// The digest the stub checks again after the move, checked here first: past ExitBootServices a damaged
+    /// payload could only halt, here the firmware gets the image back and shows its menu.
+    static func checkPayload(image: UnsafeRawPointer, parameters p: EFIParameters) throws(Failure) {
+        let payload = UnsafeRawBufferPointer(start: image + p.payloadOffset, count: p.payloadLength)
+        let recorded = BootParameters(reading: image + p.stubParametersOffset).payloadDigest
+        guard PayloadCheck.digest(payload) == recorded else { throw .payloadDamaged }
     }
 
     /// A zeroed page below 4 GiB (cmd_line_ptr and the 32-bit fields reach it), the image's setup header at

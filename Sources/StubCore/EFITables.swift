@@ -14,6 +14,7 @@ public enum EFI {
         public static var unsupported: Status { errorBit | 3 }
         public static var bufferTooSmall: Status { errorBit | 5 }
         public static var outOfResources: Status { errorBit | 9 }
+        public static var volumeCorrupted: Status { errorBit | 10 }
         public static var notFound: Status { errorBit | 14 }
 
         public static func isError(_ status: Status) -> Bool { status & errorBit != 0 }

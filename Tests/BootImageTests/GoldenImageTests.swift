@@ -15,23 +15,23 @@ import TestSupport
     /// Synthetic kernel-shaped input (the committed tiny-vmlinux, a fake relocation table), every format.
     static let tiny: [String: String] = [
         "lz4": "2f445cd50c3739180bd1472d7a38a657458b763f0f5d4a7a2adf369667663c38",
-        "gzip": "3bfddf065a13d9f1fc56b2fd6bb633b262f2ad6353b5d67fac7d6775d8ae6e40",
+        "gzip": "01c4b6bcd98969f4a33975a8c79f54a5c69083ff7bc4b975dca0ef017affaa52",
         "bzip2": "7a535417e14853082bd2a5ef42916182dc5863b783553292f8219b0455c1cc9f",
         "lzma": "6efabaedaea8c1b7cb4c30d91a8a4cbf7d1cac7ef9298ca326b12fbc3a33f4d9",
         "xz": "d5aaefe83be25d1c53bce3f3ed7087cd40297a2027be76f787364c23378a91f5",
         "lzo": "88028d9db65443f49722967765cae4ab4e3ebf5018f9fd6c0c12e08e045963b0",
-        "zstd": "4a34ecc49c21f8e0b7451fd38ccc1fbb94ef158879dfbe7219dc4fc4bb0d74e1",
+        "zstd": "dd7f70121d7fcc0f36d2ba8d85133291834046fa8f50f95a647c2fdcd4e519bb",
     ]
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes): EFI images.
     static let debian61: [String: String] = [
-        "lz4": "0b22d3c78d4f0e8af5fbdf21c41e60b9608312243321eb4eaa4a80e6be7cca81",
-        "gzip": "425c662f47d808a9526d3609b6b19374d0d2f47c5fa3b149eeafdea3cf3e844e",
-        "bzip2": "c88e944521d0acc4dd864049cc674707e0fbc2da1206883ea816b24c6e8ea23a",
-        "lzma": "4140f8d0d918f37abbc478c28e80b9f0682efbf0bd1aa235c8afd1a5072beb17",
-        "xz": "4dc1c75eb272e58ea88f5c8e19a10709b13f781d308b0ce747e82220f3588ad8",
-        "lzo": "a80283ea0d9f7aecd7b1a1506dba6a9f1f5cab4aa616339b5c5e0ae2d0ff9c0b",
-        "zstd": "a941ca30ea9b687060582f58ba3fb7d50a2066b35a3b6990e2e7ed7a6779f9ed",
+        "lz4": "a42243eaa5895bd1e8addf5c40b386543497f559e37117245937d55ce9aad129",
+        "gzip": "b9085a64a249ce7b4a0d28d8a0cef57233b60108817772c78b63e0f65e8ab16f",
+        "bzip2": "8ab7987712881343f81636e3d5878132efd3164966fd0a51e431dadfd35b3f4e",
+        "lzma": "4e02fe84933ff4cc604573282d5945fc60662199a38d2e3c7af2a30c33a73eb4",
+        "xz": "e24d576281ff644e315d052043ab097eb34c1200529d5a5797f4e39b9b251177",
+        "lzo": "8bc459f1c13b754b62fedc209644fcae4eab4bc2e041fcf8b5003126ec293126",
+        "zstd": "01d6824e81883712dbf4865034607a16e98de70be1918c6b07e6dd00f0e2b22e",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {

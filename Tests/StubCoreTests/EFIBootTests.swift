@@ -213,22 +213,30 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
     }
     static let header = header()
 
-    /// A fake protected-mode image: 16 KiB of pattern with a header copy at 0x3000.
-    static func image(loadAddress: UInt64 = 0x100_0000) -> [UInt8] {
+    /// A fake protected-mode image: 16 KiB of pattern with a header copy at 0x3000, its "payload" at 0x1000 …
+    /// 0x2800 and the stub's parameter block, holding the payload's digest, at 0x2800.
+    static func image(loadAddress: UInt64 = 0x100_0000, damaged: Bool = false) -> [UInt8] {
         var image = (0..<0x4000).map { UInt8(truncatingIfNeeded: $0 >> 3) }
         let header = header(loadAddress: loadAddress)
         image.replaceSubrange(0x3000..<0x3000 + header.count, with: header)
+        let digest = PayloadCheck.digest(Array(image[0x1000..<0x2800]))
+        let block = BootParameters(outputLength: 0, format: 0, loadAddress: 0, delta: 0, inverseTable: 0, payloadDigest: digest)
+        image.withUnsafeMutableBytes { block.write(to: $0.baseAddress! + 0x2800) }
+        if damaged { image[0x1234] ^= 0x10 }
         return image
     }
 
     static let parameters = EFIParameters(imageLength: 0x4000, headerOffset: 0x3000, headerLength: header.count,
-                                          entryOffset: 0x200)
+                                          entryOffset: 0x200, payloadOffset: 0x1000, payloadLength: 0x1800,
+                                          stubParametersOffset: 0x2800)
 
-    static func run(_ fake: FakeFirmware, loadAddress: UInt64 = 0x100_0000) throws(EFIBoot.Failure) -> EFIBoot.Handoff {
+    static func run(_ fake: FakeFirmware, loadAddress: UInt64 = 0x100_0000, damaged: Bool = false)
+        throws(EFIBoot.Failure) -> EFIBoot.Handoff
+    {
         FakeFirmware.current = fake
         defer { FakeFirmware.current = nil }
         let p = parameters
-        let result = image(loadAddress: loadAddress).withUnsafeBytes { raw in
+        let result = image(loadAddress: loadAddress, damaged: damaged).withUnsafeBytes { raw in
             Result { () throws(EFIBoot.Failure) in try EFIBoot.run(fake.firmware, image: raw.baseAddress!, parameters: p) }
         }
         return try result.get()
@@ -410,6 +418,11 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         stale.staleKeys = 2
         #expect(throws: EFIBoot.Failure.exitBootServices(EFI.StatusCode.invalidParameter)) { try Self.run(stale) }
         #expect(EFIBoot.Failure.noLoadedImage.status == EFI.StatusCode.loadError)
+        // One flipped payload bit: refused before anything is allocated, while the firmware can take over.
+        let damaged = FakeFirmware(commandLine: "")
+        #expect(throws: EFIBoot.Failure.payloadDamaged) { try Self.run(damaged, damaged: true) }
+        #expect(!damaged.exited && !damaged.calls.contains { $0.0 == .allocatePages })
+        #expect(EFIBoot.Failure.payloadDamaged.status == EFI.StatusCode.volumeCorrupted)
     }
 
     /// Every EFI memory type's E820 type, as the kernel's stub maps them.

@@ -29,6 +29,8 @@ public enum Fixtures {
         public var payload: String { directory.appendingPathComponent("payload.bin").path }
         /// `objcopy -R .comment -S vmlinux`
         public var objcopy: String { directory.appendingPathComponent("vmlinux.objcopy").path }
+        /// The build's efivarfs module (a module in Debian's cloud kernels).
+        public var efivarfs: String { directory.appendingPathComponent("efivarfs.ko").path }
         /// The Debian ABI name ("6.1.0-53").
         public var version: String {
             let text = (try? String(contentsOf: directory.appendingPathComponent("VERSION"), encoding: .utf8)) ?? ""
@@ -43,7 +45,7 @@ public enum Fixtures {
     /// The cached kernel of `series` ("6.1", "6.12"), or an error telling how to fetch it.
     public static func kernel(_ series: String) throws -> Kernel {
         let kernel = Kernel(series: series, directory: cache.appendingPathComponent(series))
-        for path in [kernel.vmlinux, kernel.vmlinuz, kernel.payload, kernel.objcopy]
+        for path in [kernel.vmlinux, kernel.vmlinuz, kernel.payload, kernel.objcopy, kernel.efivarfs]
         where !FileManager.default.fileExists(atPath: path) {
             throw Missing(description: "\(path) is missing: run scripts/fetch-fixtures first")
         }

@@ -36,6 +36,13 @@ public struct QEMUBoot {
         public let screen: String
         /// qemu-boot's note on how it stopped.
         public let note: String
+        /// Each complete console line with the seconds from QEMU's start to it.
+        public let timedLines: [(seconds: Double, line: String)]
+
+        /// When the first line holding `text` came, in seconds from QEMU's start.
+        public func time(of text: String) -> Double? {
+            timedLines.first { $0.line.contains(text) }?.seconds
+        }
 
         /// The end of the console, for failure messages.
         public var tail: String { "\(note)\(console.suffix(3000))" }
@@ -88,9 +95,10 @@ public struct QEMUBoot {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let console = dir.file("console"), note = dir.file("note"), screenFile = dir.file("screen")
+        let stamps = dir.file("stamps")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.script)
-        process.arguments = arguments(screenFile: screen == nil ? nil : screenFile) + ["--console", console]
+        process.arguments = arguments(screenFile: screen == nil ? nil : screenFile) + ["--console", console, "--stamps", stamps]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         FileManager.default.createFile(atPath: note, contents: nil)
@@ -103,7 +111,12 @@ public struct QEMUBoot {
         guard let outcome = Outcome(rawValue: process.terminationStatus) else {
             throw TestFailure(description: "qemu-boot exited with \(process.terminationStatus): \(text(note))")
         }
-        return Result(outcome: outcome, console: text(console), screen: text(screenFile), note: text(note))
+        let timedLines = text(stamps).split(separator: "\n").compactMap { stamp -> (Double, String)? in
+            guard let space = stamp.firstIndex(of: " "), let seconds = Double(stamp[..<space]) else { return nil }
+            return (seconds, String(stamp[stamp.index(after: space)...]))
+        }
+        return Result(outcome: outcome, console: text(console), screen: text(screenFile), note: text(note),
+                      timedLines: timedLines)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SetupHeader
 import Testing
 import TestSupport
 
@@ -8,13 +9,16 @@ import TestSupport
 /// the kernel finds EFI (`/sys/firmware/efi` with runtime services) only when our EFI entry filled efi_info.
 @Suite(.serialized) struct UEFIBootTests {
 
-    /// An initramfs whose init prints the command line, what /sys/firmware/efi holds and where the kernel runs.
-    static func initramfs(in dir: TemporaryDirectory) throws -> String {
+    /// An initramfs whose init prints the command line, what /sys/firmware/efi holds, how many EFI variables the
+    /// kernel lists through efivarfs (runtime services at work) and where the kernel runs.
+    static func initramfs(in dir: TemporaryDirectory, kernel: String = "6.1") throws -> String {
         try Initramfs.build(dir.file("init.cpio"), commands: [
             "echo CMDLINE: $(cat /proc/cmdline)",
             "echo EFI: $(ls /sys/firmware/efi) size $(cat /sys/firmware/efi/fw_platform_size)",
+            "insmod /efivarfs.ko && mount -t efivarfs efivarfs /sys/firmware/efi/efivars "
+                + "&& echo EFIVARS: $(ls /sys/firmware/efi/efivars | grep -c '^Boot')",
             "grep 'Kernel code' /proc/iomem",
-        ])
+        ], files: [(try Fixtures.kernel(kernel).efivarfs, "/efivarfs.ko")])
     }
 
     /// Boots under OVMF (or `firmware`) and returns the console, requiring the marker.
@@ -33,9 +37,11 @@ import TestSupport
 
     static let efiWithRuntime = "EFI: config_table efivars fw_platform_size fw_vendor runtime runtime-map systab size 64"
 
-    static func build(_ dir: TemporaryDirectory, _ extra: [String] = []) throws -> String {
-        let image = dir.file("bzImage")
-        let built = try CommandRunner.run(["build", try Fixtures.kernel("6.1").vmlinux, "--compress", "lz4", "-o", image] + extra)
+    /// Our image of Debian's `kernel` (6.12's vmlinux has no .rela.*: its table comes from its vmlinuz).
+    static func build(_ dir: TemporaryDirectory, _ extra: [String] = [], kernel: String = "6.1") throws -> String {
+        let image = dir.file("bzImage"), fixture = try Fixtures.kernel(kernel)
+        let relocs = kernel == "6.1" ? [] : ["--relocs-from", fixture.vmlinuz]
+        let built = try CommandRunner.run(["build", fixture.vmlinux, "--compress", "lz4", "-o", image] + relocs + extra)
         #expect(built.status == 0, "\(built.stderr)")
         return image
     }
@@ -49,15 +55,67 @@ import TestSupport
         return esp
     }
 
-    @Test func ovmfRunsOurPEEntry() throws {
+    /// Our image of `kernel` as only one of its entries can boot it: a `ud2` at each entry of `poisoning` (symbols
+    /// of `--map`: startup_32, efi_pe_entry) and, unless `handover`, no handover offered (XLF_EFI_HANDOVER_64 and
+    /// handover_offset cleared in the setup header).
+    static func onlyEntry(_ dir: TemporaryDirectory, kernel: String = "6.1", poisoning: [String], handover: Bool)
+        throws -> String
+    {
+        let map = dir.file("map")
+        var bytes = try Fixtures.bytes(try build(dir, ["--map", map], kernel: kernel))
+        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
+        let setupSize = (Int(bytes[0x1F1]) + 1) * 512
+        for name in poisoning {
+            let entry = try #require(symbols.first { $0.hasSuffix(" " + name) }.flatMap { Int($0.prefix(16), radix: 16) })
+            bytes.replaceSubrange(setupSize + entry..<setupSize + entry + 2, with: [0x0F, 0x0B])
+        }
+        if !handover {
+            bytes[0x236] &= ~UInt8(0x08)
+            bytes.replaceSubrange(0x264..<0x268, with: [0, 0, 0, 0])
+        }
+        let copy = dir.file("only-entry")
+        try Data(bytes).write(to: URL(fileURLWithPath: copy))
+        return copy
+    }
+
+    /// OVMF's -kernel runs our PE entry (its PE path appends initrd=initrd; its legacy loader does not), for
+    /// Debian's 6.1 and 6.12: the kernel keeps EFI runtime services and reads the firmware's variables.
+    @Test(arguments: ["6.1", "6.12"])
+    func ovmfRunsOurPEEntry(kernel: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let console = try Self.boot(.kernel(try Self.build(dir), initrd: try Self.initramfs(in: dir),
-                                            append: "console=ttyS0 panic=-1 rdinit=/init"))
+        let image = try Self.onlyEntry(dir, kernel: kernel, poisoning: ["startup_32"], handover: false)
+        let console = try Self.boot(.kernel(image, initrd: try Self.initramfs(in: dir, kernel: kernel),
+                                            append: "console=ttyS0 panic=-1 rdinit=/init"), timeout: 400)
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: console=ttyS0 panic=-1 rdinit=/init initrd=initrd",
                 "not OVMF's PE path:\n\(console.suffix(3000))")
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
-        #expect(console.contains("efi: EFI v2.70 by EDK II"))
+        let variables = Self.line("EFIVARS:", in: console).flatMap { Int($0.dropFirst("EFIVARS: ".count)) } ?? 0
+        #expect(variables > 0, "no Boot#### variables through efivarfs:\n\(console.suffix(2000))")
+        #expect(console.contains("efi: EFI v2.7") && console.contains(" by EDK II"))  // 6.1: v2.70, 6.12: v2.7
+    }
+
+    /// One flipped payload byte: our EFI entry checks the payload's digest before ExitBootServices, says so on
+    /// the firmware console and returns; OVMF goes on to its next boot option at once.
+    @Test func aDamagedPayloadReturnsToTheFirmware() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let map = dir.file("map")
+        var bytes = try Fixtures.bytes(try Self.build(dir, ["--map", map]))
+        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
+        let payload = try #require(symbols.first { $0.hasSuffix(" payload") }.flatMap { Int($0.prefix(16), radix: 16) })
+        bytes[(Int(bytes[0x1F1]) + 1) * 512 + payload + 100_000] ^= 0x40
+        let damaged = dir.file("damaged")
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        var boot = QEMUBoot(.kernel(damaged, append: "console=ttyS0"), marker: "BdsDxe: failed to load Boot0001")
+        boot.firmware = .ovmf
+        boot.failures = ["Linux version"]
+        let result = try boot.run()
+        #expect(result.outcome == .marker, "the firmware did not get control back:\n\(result.tail)")
+        let said = try #require(result.time(of: "mkbzimage: the kernel payload is damaged (its XXH64 does not match"),
+                                "no message:\n\(result.tail)")
+        let back = try #require(result.time(of: "BdsDxe: failed to load Boot0001"))
+        #expect(back - said <= 5, "\(back - said) s from the message to the firmware's next boot option")
     }
 
     /// Physical KASLR: the EFI entry puts the kernel at a random kernel_alignment slot (/proc/iomem's "Kernel
@@ -103,16 +161,28 @@ import TestSupport
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
     }
 
-    /// A unified kernel image: Debian's systemd-stub 252 with our image as .linux, the initramfs as .initrd.
-    @Test func aUKIBoots() throws {
+    /// A unified kernel image: Debian's systemd-stub 252 with our image as .linux, the initramfs as .initrd. 252
+    /// starts a kernel whose MajorImageVersion is ≥ 1 as an EFI image (this copy: startup_32 a `ud2`, no handover
+    /// offered, so the PE entry ran) and an older one through the handover entry (this copy: MajorImageVersion 0,
+    /// its PE entry and startup_32 `ud2`s).
+    @Test(arguments: [1, 0])
+    func aUKIBoots(majorImageVersion: UInt16) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         try "ID=mkbzimage\n".write(toFile: dir.file("osrel"), atomically: true, encoding: .utf8)
         try "console=ttyS0 panic=-1 rdinit=/init".write(toFile: dir.file("cmdline"), atomically: true, encoding: .utf8)
+        let kernel = majorImageVersion >= 1
+            ? try Self.onlyEntry(dir, poisoning: ["startup_32"], handover: false)
+            : try Self.onlyEntry(dir, poisoning: ["efi_pe_entry", "startup_32"], handover: true)
+        var bytes = try Fixtures.bytes(kernel)
+        var pe = try #require(bytes.withUnsafeBytes { PEHeader(parsing: $0) })
+        pe.majorImageVersion = majorImageVersion
+        pe.encode(into: &bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: kernel))
         let uki = dir.file("uki.efi")
         #expect(try shell("objcopy --add-section .osrel=\(dir.file("osrel")) --change-section-vma .osrel=0x20000 "
             + "--add-section .cmdline=\(dir.file("cmdline")) --change-section-vma .cmdline=0x30000 "
-            + "--add-section .linux=\(try Self.build(dir)) --change-section-vma .linux=0x2000000 "
+            + "--add-section .linux=\(kernel) --change-section-vma .linux=0x2000000 "
             + "--add-section .initrd=\(try Self.initramfs(in: dir)) --change-section-vma .initrd=0x3000000 "
             + "/usr/lib/systemd/boot/efi/linuxx64.efi.stub \(uki)") == 0)
         let console = try Self.boot(.drive(try Self.esp([("/EFI/BOOT/BOOTX64.EFI", uki)], dir: dir)))
@@ -120,22 +190,23 @@ import TestSupport
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
     }
 
-    /// Debian's GRUB EFI `linuxefi` enters through the EFI handover entry: in this copy of the image the PE entry
-    /// is a `ud2` (found through `--map`), so only the handover entry can have booted it. GRUB's command line
-    /// starts with BOOT_IMAGE=, its initrd comes in boot_params.
-    @Test func grubLinuxEFIUsesTheHandoverEntry() throws {
+    /// Debian's GRUB EFI: `linuxefi` enters through the EFI handover entry (this copy's PE entry and startup_32
+    /// are `ud2`s), plain `linux` through startup_32, GRUB's own loader having left boot services (this copy's
+    /// PE entry is a `ud2` and it offers no handover). GRUB's command line starts with BOOT_IMAGE=, its initrd
+    /// comes in boot_params.
+    @Test(arguments: ["linuxefi", "linux"])
+    func grubEFI(command: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let iso = dir.file("iso"), map = dir.file("map")
+        let iso = dir.file("iso")
         try FileManager.default.createDirectory(atPath: iso + "/boot/grub", withIntermediateDirectories: true)
-        var bytes = try Fixtures.bytes(try Self.build(dir, ["--map", map]))
-        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
-        let entry = try #require(symbols.first { $0.hasSuffix(" efi_pe_entry") }.flatMap { Int($0.prefix(16), radix: 16) })
-        let setupSize = (Int(bytes[0x1F1]) + 1) * 512
-        bytes.replaceSubrange(setupSize + entry..<setupSize + entry + 2, with: [0x0F, 0x0B])
-        try Data(bytes).write(to: URL(fileURLWithPath: iso + "/boot/bzImage"))
+        let image = command == "linuxefi"
+            ? try Self.onlyEntry(dir, poisoning: ["efi_pe_entry", "startup_32"], handover: true)
+            : try Self.onlyEntry(dir, poisoning: ["efi_pe_entry"], handover: false)
+        try FileManager.default.copyItem(atPath: image, toPath: iso + "/boot/bzImage")
         try FileManager.default.copyItem(atPath: try Self.initramfs(in: dir), toPath: iso + "/boot/init.cpio")
-        try "set timeout=0\nmenuentry \"mkbzimage\" {\n  linuxefi /boot/bzImage console=ttyS0 panic=-1 rdinit=/init\n  initrdefi /boot/init.cpio\n}\n"
+        let initrd = command == "linuxefi" ? "initrdefi" : "initrd"
+        try "set timeout=0\nmenuentry \"mkbzimage\" {\n  \(command) /boot/bzImage console=ttyS0 panic=-1 rdinit=/init\n  \(initrd) /boot/init.cpio\n}\n"
             .write(toFile: iso + "/boot/grub/grub.cfg", atomically: true, encoding: .utf8)
         #expect(try shell("grub-mkrescue -o \(dir.file("grub.iso")) \(iso) > \(dir.file("mkrescue.log")) 2>&1") == 0)
         let console = try Self.boot(.cdrom(dir.file("grub.iso")))
@@ -144,19 +215,33 @@ import TestSupport
         #expect(!console.contains("doesn't support EFI handover"))
     }
 
-    /// Secure Boot: Debian's OVMF with its snakeoil varstore (PK, KEK and db enrolled with the test key pair the
-    /// ovmf package ships; enrolling a freshly made key needs virt-firmware from PyPI, which a fresh Debian 12
-    /// pip refuses to install system-wide). systemd-boot and our image signed with that key boot, and our EFI
-    /// entry tells the kernel Secure Boot is on (boot_params.secure_boot), so Debian's kernel locks itself down;
-    /// the same image unsigned is refused by the firmware.
-    @Test func secureBootWithTheTestKey() throws {
+    /// virt-fw-vars (PyPI's virt-firmware, in the virtual environment scripts/install-deps makes).
+    static let virtFwVars = Fixtures.repositoryRoot.appendingPathComponent(".tools/venv/bin/virt-fw-vars").path
+
+    /// Secure Boot with a key of our own: the test makes it, enrolls it as PK, KEK and db into a copy of Debian's
+    /// empty OVMF varstore with virt-fw-vars, and signs systemd-boot and our image with it. Debian's secure-boot
+    /// OVMF (SMM) boots the signed image from the ESP, and our EFI entry tells the kernel Secure Boot is on
+    /// (boot_params.secure_boot), so Debian's kernel locks itself down. The firmware refuses the same image
+    /// unsigned, and the signed image with one payload byte flipped (the Authenticode hash covers it).
+    @Test func secureBootWithOurOwnKey() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let key = dir.file("db.key"), cert = "/usr/share/ovmf/PkKek-1-snakeoil.pem"
-        #expect(try shell("openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil -out \(key) 2>/dev/null") == 0)
-        let image = try Self.build(dir), signed = dir.file("k.efi"), loader = dir.file("BOOTX64.EFI")
+        #expect(FileManager.default.isExecutableFile(atPath: Self.virtFwVars), "\(Self.virtFwVars) is missing: run scripts/install-deps")
+        let key = dir.file("db.key"), cert = dir.file("db.crt"), vars = dir.file("vars.fd")
+        let owner = "a9b8c7d6-0000-4d6b-8b7a-6d6b627a696d"
+        #expect(try shell("openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=mkbzimage-test-db/ -days 1 "
+            + "-keyout \(key) -out \(cert) 2>/dev/null && \(Self.virtFwVars) -i /usr/share/OVMF/OVMF_VARS_4M.fd -o \(vars) "
+            + "--set-pk \(owner) \(cert) --add-kek \(owner) \(cert) --add-db \(owner) \(cert) --sb >/dev/null 2>&1") == 0)
+        let map = dir.file("map")
+        let image = try Self.build(dir, ["--map", map]), signed = dir.file("k.efi"), loader = dir.file("BOOTX64.EFI")
         #expect(try shell("sbsign --key \(key) --cert \(cert) --output \(signed) \(image) >/dev/null 2>&1 && "
             + "sbsign --key \(key) --cert \(cert) --output \(loader) /usr/lib/systemd/boot/efi/systemd-bootx64.efi >/dev/null 2>&1") == 0)
+        var flipped = try Fixtures.bytes(signed)
+        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
+        let payload = try #require(symbols.first { $0.hasSuffix(" payload") }.flatMap { Int($0.prefix(16), radix: 16) })
+        flipped[(Int(flipped[0x1F1]) + 1) * 512 + payload + 100_000] ^= 0x40
+        let damaged = dir.file("damaged.efi")
+        try Data(flipped).write(to: URL(fileURLWithPath: damaged))
         try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
         try "title mkbzimage\nlinux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init\n"
             .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
@@ -165,17 +250,20 @@ import TestSupport
             try Self.esp([("/EFI/BOOT/BOOTX64.EFI", loader), ("/loader/loader.conf", dir.file("loader.conf")),
                           ("/loader/entries/t.conf", dir.file("t.conf")), ("/k.efi", kernel), ("/i", initramfs)], dir: dir)
         }
-        let secureBoot = QEMUBoot.Firmware.secureBoot(vars: "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd")
+        let secureBoot = QEMUBoot.Firmware.secureBoot(vars: vars)
         let console = try Self.boot(.drive(try esp(signed)), firmware: secureBoot)
         #expect(console.contains("secureboot: Secure boot enabled"))
         #expect(console.contains("Kernel is locked down from EFI Secure Boot"))
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
-        var unsigned = QEMUBoot(.drive(try esp(image)))
-        unsigned.firmware = secureBoot
-        unsigned.failures = ["Access Denied", "Security Violation", "Linux version"]
-        unsigned.timeout = 60
-        let refused = try unsigned.run()
-        #expect(refused.outcome == .failure && !refused.console.contains("Linux version"), "an unsigned image was not refused:\n\(refused.tail)")
+        for refused in [image, damaged] {
+            var boot = QEMUBoot(.drive(try esp(refused)))
+            boot.firmware = secureBoot
+            boot.failures = ["Access Denied", "Security Violation", "Linux version", "mkbzimage: "]
+            boot.timeout = 60
+            let result = try boot.run()
+            #expect(result.outcome == .failure && !result.console.contains("Linux version")
+                    && !result.console.contains("mkbzimage: "), "\(refused) was not refused:\n\(result.tail)")
+        }
     }
 
     /// sbsign signs it without warnings (sections contiguous from SizeOfHeaders, nothing unhashed), sbverify
