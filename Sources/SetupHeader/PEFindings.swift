@@ -44,14 +44,18 @@ extension PEHeader {
         return out
     }
 
-    /// AddressOfEntryPoint: where every PE loader jumps (shim also requires it inside exactly one section).
+    /// AddressOfEntryPoint: where every PE loader jumps; shim also wants it inside a section.
     var entryFindings: [Finding] {
         if entryPoint == 0 {
             return [.init(.error, "AddressOfEntryPoint is 0: there is no EFI entry point", refusedBy: Loader.peLoaders)]
         }
-        let executable = sections.filter { $0.isExecutable && $0.memory.contains(UInt64(entryPoint)) }
-        guard executable.isEmpty else { return [] }
-        return [.init(.error, "AddressOfEntryPoint \(hexString(entryPoint)) is not inside an executable section: shim refuses it, NX-enforcing firmware faults on its first instruction",
+        guard let section = sections.first(where: { $0.memory.contains(UInt64(entryPoint)) }) else {
+            return [.init(.error, "AddressOfEntryPoint \(hexString(entryPoint)) lies in no section: shim refuses it, loaders that copy only sections jump into nothing",
+                          refusedBy: [.shim, .systemdStub])]
+        }
+        guard !section.isExecutable else { return [] }
+        // shim (with the memory attribute protocol) and NX-enforcing firmware map a data section non-executable.
+        return [.init(.error, "AddressOfEntryPoint \(hexString(entryPoint)) is in section \(section.name), which is not executable: W^X loaders fault on its first instruction",
                       refusedBy: [.shim, .ovmfLoadImage])]
     }
 

@@ -79,7 +79,11 @@ import TestSupport
 
     @Test func entryPointInData() throws {
         try Self.expectOnly({ $0.entryPoint = $0.sections[3].virtualAddress + 0x10 }, .error,
-                            "is not inside an executable section", [.shim, .ovmfLoadImage])
+                            "is in section .data, which is not executable", [.shim, .ovmfLoadImage])
+    }
+
+    @Test func entryPointInNoSection() throws {
+        try Self.expectOnly({ $0.entryPoint = $0.sizeOfImage + 0x10 }, .error, "lies in no section", [.shim, .systemdStub])
     }
 
     // MARK: sections
