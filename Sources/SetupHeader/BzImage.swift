@@ -44,13 +44,13 @@ public struct BzImage: Sendable {
         // What every loader checks first.
         guard image.count >= 1024 else {
             findings.append(.init(.error, "file is \(image.count) bytes: too short for a boot sector and setup header",
-                                  refusedBy: Loader.allCases))
+                                  refusedBy: Loader.setupHeaderReaders))
             self.findings = findings
             return
         }
         guard h.hasMagic else {
             findings.append(.init(.error, "no \"HdrS\" at 0x202: not a bzImage (boot protocol ≥ 2.00)",
-                                  refusedBy: Loader.allCases))
+                                  refusedBy: Loader.setupHeaderReaders))
             self.findings = findings
             return
         }
@@ -80,16 +80,16 @@ public struct BzImage: Sendable {
             findings.append(.init(.error, "setup_sects \(h[.setup_sects]) is over 64", refusedBy: [.grub]))
         }
         if setupSize > image.count {
-            findings.append(.init(.error, "setup (\(setupSize) bytes) is larger than the file", refusedBy: Loader.allCases))
+            findings.append(.init(.error, "setup (\(setupSize) bytes) is larger than the file", refusedBy: Loader.setupHeaderReaders))
         }
 
         // The protected-mode image and what follows it.
         let imageEnd = setupSize + protectedModeSize
         if protectedModeSize == 0 {
-            findings.append(.init(.error, "syssize is 0: no protected-mode image", refusedBy: Loader.allCases))
+            findings.append(.init(.error, "syssize is 0: no protected-mode image", refusedBy: Loader.setupHeaderReaders))
         } else if imageEnd > image.count {
             findings.append(.init(.error, "setup + syssize×16 = \(imageEnd) bytes, but the file has \(image.count): truncated",
-                                  refusedBy: Loader.allCases))
+                                  refusedBy: Loader.setupHeaderReaders))
         } else if imageEnd < image.count {
             let extra = image.count - imageEnd
             if let signature = bootSector.signature, signature.offset >= imageEnd, signature.offset + signature.size == image.count {
@@ -209,6 +209,8 @@ public struct BzImage: Sendable {
         }
         if bootSector.peOffset != nil {
             findings.append(.init(.note, "MZ/PE header present: UEFI firmware runs the image as an EFI application"))
+            let handover = x.contains(.efiHandover64) && h[.handover_offset] != 0
+            findings += pe?.findings(fileSize: image.count, handoverEntry: handover) ?? [PEHeader.malformed]
         }
         self.findings = findings
     }

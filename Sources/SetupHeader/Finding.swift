@@ -36,4 +36,23 @@ public enum Loader: String, Sendable, CaseIterable {
     case firecracker = "Firecracker/OpenVMM"
     case xen = "Xen/u-root"
     case tools = "ukify/file/mkinitcpio"
+    // Consumers of the PE/COFF header (../shared/docs/efi-stub.md §2.4, §6).
+    /// The firmware's LoadImage (edk2's BasePeCoffLib), which OVMF `-kernel`, systemd-boot and GRUB 2.12 use.
+    case ovmfLoadImage = "OVMF LoadImage"
+    /// GRUB 2.12's `linux` on EFI: LoadImage for an image version ≥ 1.
+    case grubEFI = "GRUB 2.12 EFI"
+    /// systemd-stub's own PE loader (sections copied, code mapped RO+X).
+    case systemdStub = "systemd-stub ≥ 258"
+    /// Every systemd-stub, where it takes the EFI handover entry (image version 0).
+    case systemdStubHandover = "systemd-stub (handover)"
+    /// shim loading or verifying the image.
+    case shim = "shim"
+    /// The Authenticode signers (and the firmware that checks what they signed).
+    case sbsign = "sbsign/pesign"
+
+    /// Everything that reads the boot protocol's setup header: what an image without one fails for all of.
+    public static let setupHeaderReaders: [Loader] = [.qemu, .ovmf, .grub, .grubEFI64, .kexec, .kexecFile, .firecracker,
+                                                      .xen, .tools]
+    /// Everything that loads the image as an EFI application through its PE header.
+    public static let peLoaders: [Loader] = [.ovmfLoadImage, .grubEFI, .systemdStub, .shim]
 }

@@ -94,7 +94,7 @@ extension BzImage {
 
 func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
 
-func hexString(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+func hexString<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }
 
 /// "14036019 bytes (13.39 MiB)"
 func sizeString(_ bytes: Int) -> String {
