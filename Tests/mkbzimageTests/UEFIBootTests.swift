@@ -95,18 +95,24 @@ import TestSupport
         #expect(console.contains("efi: EFI v2.7") && console.contains(" by EDK II"))  // 6.1: v2.70, 6.12: v2.7
     }
 
+    /// A copy of `image` with one payload bit flipped (the payload's place from the `--map` file `map`).
+    static func flippingAPayloadByte(of image: String, map: String, dir: TemporaryDirectory) throws -> String {
+        var bytes = try Fixtures.bytes(image)
+        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
+        let payload = try #require(symbols.first { $0.hasSuffix(" payload") }.flatMap { Int($0.prefix(16), radix: 16) })
+        bytes[(Int(bytes[0x1F1]) + 1) * 512 + payload + 100_000] ^= 0x40
+        let damaged = dir.file("damaged-" + URL(fileURLWithPath: image).lastPathComponent)
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        return damaged
+    }
+
     /// One flipped payload byte: our EFI entry checks the payload's digest before ExitBootServices, says so on
     /// the firmware console and returns; OVMF goes on to its next boot option at once.
     @Test func aDamagedPayloadReturnsToTheFirmware() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let map = dir.file("map")
-        var bytes = try Fixtures.bytes(try Self.build(dir, ["--map", map]))
-        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
-        let payload = try #require(symbols.first { $0.hasSuffix(" payload") }.flatMap { Int($0.prefix(16), radix: 16) })
-        bytes[(Int(bytes[0x1F1]) + 1) * 512 + payload + 100_000] ^= 0x40
-        let damaged = dir.file("damaged")
-        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let damaged = try Self.flippingAPayloadByte(of: try Self.build(dir, ["--map", map]), map: map, dir: dir)
         var boot = QEMUBoot(.kernel(damaged, append: "console=ttyS0"), marker: "BdsDxe: failed to load Boot0001")
         boot.firmware = .ovmf
         boot.failures = ["Linux version"]
@@ -217,6 +223,20 @@ import TestSupport
 
     /// virt-fw-vars (PyPI's virt-firmware, in the virtual environment scripts/install-deps makes).
     static let virtFwVars = Fixtures.repositoryRoot.appendingPathComponent(".tools/venv/bin/virt-fw-vars").path
+    static let keyOwner = "a9b8c7d6-0000-4d6b-8b7a-6d6b627a696d"
+
+    /// A signing key and certificate made for this test.
+    static func testKey(_ dir: TemporaryDirectory) throws -> (key: String, cert: String) {
+        #expect(FileManager.default.isExecutableFile(atPath: virtFwVars), "\(virtFwVars) is missing: run scripts/install-deps")
+        let key = dir.file("test.key"), cert = dir.file("test.crt")
+        #expect(try shell("openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=mkbzimage-test/ -days 1 "
+            + "-keyout \(key) -out \(cert) 2>/dev/null") == 0)
+        return (key, cert)
+    }
+
+    static func sign(_ file: String, as output: String, with key: (key: String, cert: String)) throws {
+        #expect(try shell("sbsign --key \(key.key) --cert \(key.cert) --output \(output) \(file) >/dev/null 2>&1") == 0)
+    }
 
     /// Secure Boot with a key of our own: the test makes it, enrolls it as PK, KEK and db into a copy of Debian's
     /// empty OVMF varstore with virt-fw-vars, and signs systemd-boot and our image with it. Debian's secure-boot
@@ -226,22 +246,14 @@ import TestSupport
     @Test func secureBootWithOurOwnKey() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        #expect(FileManager.default.isExecutableFile(atPath: Self.virtFwVars), "\(Self.virtFwVars) is missing: run scripts/install-deps")
-        let key = dir.file("db.key"), cert = dir.file("db.crt"), vars = dir.file("vars.fd")
-        let owner = "a9b8c7d6-0000-4d6b-8b7a-6d6b627a696d"
-        #expect(try shell("openssl req -new -x509 -newkey rsa:2048 -nodes -subj /CN=mkbzimage-test-db/ -days 1 "
-            + "-keyout \(key) -out \(cert) 2>/dev/null && \(Self.virtFwVars) -i /usr/share/OVMF/OVMF_VARS_4M.fd -o \(vars) "
-            + "--set-pk \(owner) \(cert) --add-kek \(owner) \(cert) --add-db \(owner) \(cert) --sb >/dev/null 2>&1") == 0)
+        let key = try Self.testKey(dir), vars = dir.file("vars.fd")
+        #expect(try shell("\(Self.virtFwVars) -i /usr/share/OVMF/OVMF_VARS_4M.fd -o \(vars) --set-pk \(Self.keyOwner) \(key.cert) "
+            + "--add-kek \(Self.keyOwner) \(key.cert) --add-db \(Self.keyOwner) \(key.cert) --sb >/dev/null 2>&1") == 0)
         let map = dir.file("map")
         let image = try Self.build(dir, ["--map", map]), signed = dir.file("k.efi"), loader = dir.file("BOOTX64.EFI")
-        #expect(try shell("sbsign --key \(key) --cert \(cert) --output \(signed) \(image) >/dev/null 2>&1 && "
-            + "sbsign --key \(key) --cert \(cert) --output \(loader) /usr/lib/systemd/boot/efi/systemd-bootx64.efi >/dev/null 2>&1") == 0)
-        var flipped = try Fixtures.bytes(signed)
-        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
-        let payload = try #require(symbols.first { $0.hasSuffix(" payload") }.flatMap { Int($0.prefix(16), radix: 16) })
-        flipped[(Int(flipped[0x1F1]) + 1) * 512 + payload + 100_000] ^= 0x40
-        let damaged = dir.file("damaged.efi")
-        try Data(flipped).write(to: URL(fileURLWithPath: damaged))
+        try Self.sign(image, as: signed, with: key)
+        try Self.sign("/usr/lib/systemd/boot/efi/systemd-bootx64.efi", as: loader, with: key)
+        let damaged = try Self.flippingAPayloadByte(of: signed, map: map, dir: dir)
         try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
         try "title mkbzimage\nlinux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init\n"
             .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
@@ -264,6 +276,44 @@ import TestSupport
             #expect(result.outcome == .failure && !result.console.contains("Linux version")
                     && !result.console.contains("mkbzimage: "), "\(refused) was not refused:\n\(result.tail)")
         }
+    }
+
+    /// Debian's Secure Boot chain: OVMF with Microsoft's keys (Debian's OVMF_VARS_4M.ms.fd) starts Debian's shim
+    /// (signed by Microsoft), which starts Debian's signed GRUB; GRUB's `linuxefi` asks shim to verify our image,
+    /// signed with a key of ours enrolled as a MOK (MokList, set with virt-fw-vars), and enters its handover entry
+    /// (this copy's PE entry and startup_32 are `ud2`s). Unsigned, GRUB refuses it.
+    @Test func shimAndGRUBBootItUnderSecureBoot() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let key = try Self.testKey(dir), vars = dir.file("vars.fd")
+        #expect(try shell("\(Self.virtFwVars) -i /usr/share/OVMF/OVMF_VARS_4M.ms.fd -o \(vars) "
+            + "--add-mok \(Self.keyOwner) \(key.cert) >/dev/null 2>&1") == 0)
+        let image = try Self.onlyEntry(dir, poisoning: ["efi_pe_entry", "startup_32"], handover: true)
+        let signed = dir.file("k.efi")
+        try Self.sign(image, as: signed, with: key)
+        try "set timeout=0\nmenuentry \"mkbzimage\" {\n  linuxefi /k.efi console=ttyS0 panic=-1 rdinit=/init\n  initrdefi /i\n}\n"
+            .write(toFile: dir.file("grub.cfg"), atomically: true, encoding: .utf8)
+        let initramfs = try Self.initramfs(in: dir)
+        // Debian's signed GRUB reads $prefix/grub.cfg (/EFI/debian) or, failing that, the one beside it.
+        func esp(_ kernel: String) throws -> String {
+            try Self.esp([("/EFI/BOOT/BOOTX64.EFI", "/usr/lib/shim/shimx64.efi.signed"),
+                          ("/EFI/BOOT/grubx64.efi", "/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed"),
+                          ("/EFI/BOOT/grub.cfg", dir.file("grub.cfg")), ("/k.efi", kernel), ("/i", initramfs)], dir: dir)
+        }
+        let secureBoot = QEMUBoot.Firmware.secureBoot(vars: vars)
+        let console = try Self.boot(.drive(try esp(signed)), firmware: secureBoot)
+        #expect(console.contains("secureboot: Secure boot enabled"))
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: BOOT_IMAGE=/k.efi console=ttyS0 panic=-1 rdinit=/init")
+        // shim's MOK configuration table, which the kernel finds through our efi_info, shows as mok-variables.
+        #expect(Self.line("EFI:", in: console)
+                == "EFI: config_table efivars fw_platform_size fw_vendor mok-variables runtime runtime-map systab size 64")
+        var unsigned = QEMUBoot(.drive(try esp(image)))
+        unsigned.firmware = secureBoot
+        unsigned.failures = ["bad shim signature", "Access Denied", "Security Violation", "Linux version", "mkbzimage: "]
+        unsigned.timeout = 90
+        let refused = try unsigned.run()
+        #expect(refused.outcome == .failure && refused.console.contains("bad shim signature"),
+                "the unsigned image was not refused by shim:\n\(refused.tail)")
     }
 
     /// sbsign signs it without warnings (sections contiguous from SizeOfHeaders, nothing unhashed), sbverify
