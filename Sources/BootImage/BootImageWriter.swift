@@ -130,7 +130,7 @@ public enum BootImageWriter {
         }
 
         bytes += protectedMode
-        let crc = bytes.dropLast(4).withUnsafeBytes { BzImageCRC32.checksum($0) }
+        let crc = bytes.dropLast(4).withUnsafeBytes { CRC32.bzImage($0) }
         withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(bytes.count - 4..<bytes.count, with: $0) }
         return BuiltImage(bytes: bytes, setupSize: setupSize, symbols: image.symbols)
     }

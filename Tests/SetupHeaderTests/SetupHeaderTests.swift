@@ -32,10 +32,6 @@ import TestSupport
         #expect(decoded.setupSize == 0x5000)
     }
 
-    @Test func crcIsTheInvertedZlibCRC() {
-        // zlib's CRC-32 of "123456789" is 0xCBF43926; the bzImage trailer omits the final inversion.
-        #expect(Array("123456789".utf8).withUnsafeBytes { BzImageCRC32.checksum($0) } == ~UInt32(0xCBF4_3926))
-    }
 
     @Test func initSizeOfTheDebianKernels() {
         // kernel-pipeline.md §I: 6.1 (LZ4) and 6.12 (zstd).
