@@ -48,7 +48,7 @@ struct KernelBufferNeeds {
 }
 
 /// The EFI entry's work before the kernel's decompression, as a loader's: boot_params from the image's own header,
-/// the command line from LoadedImage, the initrd through LoadFile2, screen_info from GOP, an init_size buffer at
+/// the command line from LoadedImage, the initrd through LoadFile2 (or from `initrd=` files), screen_info from GOP, an init_size buffer at
 /// a kernel_alignment boundary holding a copy of the protected-mode image, then the memory map, efi_info, E820
 /// and ExitBootServices. The boot code then enters the copy's startup_64 with RSI = boot_params: from there the
 /// boot is the one every other entry takes (the move, the stub's decoder, KASLR's virtual part, the kernel).
@@ -61,7 +61,7 @@ public enum EFIBoot {
 
     public enum Failure: Error, Equatable {
         case noLoadedImage, noMemoryForBootParams, noMemoryForCommandLine, initrd(EFI.Status), noMemoryForKernel
-        case memoryMap(EFI.Status), exitBootServices(EFI.Status)
+        case initrdFileNotFound(EFI.Status), initrdFileRead(EFI.Status), memoryMap(EFI.Status), exitBootServices(EFI.Status)
 
         /// What the firmware console shows before the entry returns to the firmware.
         public var message: StaticString {
@@ -70,6 +70,8 @@ public enum EFIBoot {
             case .noMemoryForBootParams: return "mkbzimage: no memory below 4 GiB for boot_params\n"
             case .noMemoryForCommandLine: return "mkbzimage: no memory below 4 GiB for the command line\n"
             case .initrd: return "mkbzimage: loading the initrd through LoadFile2 failed\n"
+            case .initrdFileNotFound: return "mkbzimage: an initrd= file is not on the image's own file system\n"
+            case .initrdFileRead: return "mkbzimage: reading an initrd= file into memory failed\n"
             case .noMemoryForKernel: return "mkbzimage: no memory for the kernel's init_size buffer\n"
             case .memoryMap: return "mkbzimage: GetMemoryMap failed\n"
             case .exitBootServices: return "mkbzimage: ExitBootServices failed twice\n"
@@ -80,7 +82,8 @@ public enum EFIBoot {
             switch self {
             case .noLoadedImage: return EFI.StatusCode.loadError
             case .noMemoryForBootParams, .noMemoryForCommandLine, .noMemoryForKernel: return EFI.StatusCode.outOfResources
-            case .initrd(let status), .memoryMap(let status), .exitBootServices(let status): return status
+            case .initrd(let status), .initrdFileNotFound(let status), .initrdFileRead(let status), .memoryMap(let status),
+                 .exitBootServices(let status): return status
             }
         }
     }
@@ -97,7 +100,7 @@ public enum EFIBoot {
         guard let loaded = firmware.handleProtocol(firmware.imageHandle, .loadedImage) else { throw .noLoadedImage }
         let bootParams = try makeBootParams(firmware, header: image + p.headerOffset, headerLength: p.headerLength)
         try commandLine(firmware, loaded: loaded, bootParams: bootParams)
-        return try finish(firmware, image: image, parameters: p, bootParams: bootParams, seed: seed)
+        return try finish(firmware, image: image, parameters: p, bootParams: bootParams, seed: seed, loaded: loaded)
     }
 
     /// The EFI handover protocol's sequence (GRUB's `linuxefi`): the loader built boot_params from the header
@@ -110,11 +113,16 @@ public enum EFIBoot {
     }
 
     /// What both entries do once boot_params holds the command line: initrd, screen_info, the buffer and the
-    /// image's copy in it, the memory map and ExitBootServices.
+    /// image's copy in it, the memory map and ExitBootServices. The initrd, unless the command line says
+    /// `noinitrd`: LoadFile2's, else (PE entry: `loaded` is LoadedImage) the `initrd=` files.
     static func finish(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
-                       bootParams: UnsafeMutableRawPointer, seed: UInt64) throws(Failure) -> Handoff
+                       bootParams: UnsafeMutableRawPointer, seed: UInt64, loaded: UnsafeRawPointer? = nil)
+        throws(Failure) -> Handoff
     {
-        try EFIInitrd.load(firmware, bootParams: bootParams)
+        if !EFICommandLine.has(bootParams, "noinitrd"), try !EFIInitrd.load(firmware, bootParams: bootParams),
+           let loaded {
+            try EFIFileInitrd.load(firmware, loaded: loaded, bootParams: bootParams)
+        }
         EFIGraphics.fillScreenInfo(firmware, bootParams: bootParams)
         if bootParams.load(fromByteOffset: ZeroPage.secureBoot, as: UInt8.self) == 0 {  // unless the loader said
             bootParams.storeBytes(of: EFISecureBoot.mode(firmware), toByteOffset: ZeroPage.secureBoot, as: UInt8.self)

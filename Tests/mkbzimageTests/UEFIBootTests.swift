@@ -103,6 +103,33 @@ import TestSupport
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
     }
 
+    /// `initrd=` read by our EFI entry from its own volume: systemd-boot's `efi` entries pass the options as
+    /// they are and offer no LoadFile2 initrd, so only our file-system loader can have given the kernel the
+    /// initramfs whose init prints the marker (without it the kernel panics, finding no root). A path that is
+    /// not on the volume: our line on the firmware console, and back to the firmware before the kernel starts.
+    @Test func systemdBootEFIEntryInitrdFromTheVolume() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = try Self.build(dir), initramfs = try Self.initramfs(in: dir)
+        func esp(_ initrd: String) throws -> String {
+            try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
+            try "title mkbzimage\nefi /k.efi\noptions initrd=\(initrd) console=ttyS0 panic=-1 rdinit=/init\n"
+                .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
+            return try Self.esp([("/EFI/BOOT/BOOTX64.EFI", "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"),
+                                 ("/loader/loader.conf", dir.file("loader.conf")), ("/loader/entries/t.conf", dir.file("t.conf")),
+                                 ("/k.efi", image), ("/i", initramfs)], dir: dir)
+        }
+        let console = try Self.boot(.drive(try esp("\\i")))
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: initrd=\\i console=ttyS0 panic=-1 rdinit=/init")
+        #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
+        var missing = QEMUBoot(.drive(try esp("/no/such.img")))
+        missing.firmware = .ovmf
+        missing.timeout = 60
+        let refused = try missing.run()
+        #expect(refused.outcome == .failure && refused.console.contains("mkbzimage: an initrd= file is not on the image's own file system")
+                && !refused.console.contains("Linux version"), "\(refused.tail)")
+    }
+
     /// A unified kernel image: Debian's systemd-stub 252 with our image as .linux, the initramfs as .initrd.
     @Test func aUKIBoots() throws {
         let dir = try TemporaryDirectory()
