@@ -187,10 +187,20 @@ public enum EFIBoot {
     }
 
     /// The final memory map into a pool buffer with room to spare, efi_info, E820, ExitBootServices; once more
-    /// with a fresh map if the key went stale (nothing else may be called in between).
+    /// with a fresh map if the key went stale (nothing else may be called in between). When the map could give
+    /// more E820 entries than boot_params holds, a SETUP_E820_EXT node for the rest is allocated first, sized
+    /// from the map buffer's room, as the kernel's stub does (`allocate_e820`): after the final GetMemoryMap
+    /// nothing may be allocated.
     static func exitBootServices(_ firmware: EFIFirmware, bootParams: UnsafeMutableRawPointer) throws(Failure) {
         var map = EFIMemoryMapBuffer()
         try map.allocate(firmware)
+        let extensionRoom = map.room &- EFIMemoryMap.E820.maxEntries
+        var e820Extension: UnsafeMutableRawPointer?
+        if extensionRoom > 0 {
+            e820Extension = firmware.allocatePool(EFI.MemoryType.loaderData,
+                                                  bytes: EFIMemoryMap.E820.extensionHeader &+ extensionRoom &* EFIMemoryMap.E820.entrySize)
+            guard e820Extension != nil else { throw .memoryMap(EFI.StatusCode.outOfResources) }
+        }
         for attempt in 0..<2 {
             let status = map.read(firmware)
             guard !EFI.StatusCode.isError(status) else { throw .memoryMap(status) }
@@ -199,9 +209,8 @@ public enum EFIBoot {
             if !EFI.StatusCode.isError(exit) { break }
             if attempt == 1 || exit != EFI.StatusCode.invalidParameter { throw .exitBootServices(exit) }
         }
-        let count = EFIMemoryMap.writeE820(map: map.buffer, count: map.count, descriptorSize: map.descriptorSize,
-                                           into: bootParams + ZeroPage.e820Table)
-        bootParams.storeBytes(of: UInt8(count), toByteOffset: ZeroPage.e820Entries, as: UInt8.self)
+        _ = EFIMemoryMap.writeE820(map: map.buffer, count: map.count, descriptorSize: map.descriptorSize,
+                                   bootParams: bootParams, extension: e820Extension, extensionRoom: extensionRoom)
     }
 
     /// Stores a 64-bit address as the 32-bit field at `low` and the upper half at `high`.
@@ -235,15 +244,15 @@ struct EFIMemoryMapBuffer {
             throw .memoryMap(status)
         }
         capacity = needed &+ 32 &* stride
-        var pool: UInt64 = 0
-        let allocated = withUnsafeMutablePointer(to: &pool) {
-            firmware.service(EFI.BootServices.allocatePool, UInt64(EFI.MemoryType.loaderData), UInt64(capacity), word($0))
-        }
-        guard !EFI.StatusCode.isError(allocated), let memory = UnsafeMutableRawPointer(bitPattern: UInt(pool)) else {
-            throw .memoryMap(allocated)
+        descriptorSize = stride
+        guard let memory = firmware.allocatePool(EFI.MemoryType.loaderData, bytes: capacity) else {
+            throw .memoryMap(EFI.StatusCode.outOfResources)
         }
         buffer = memory
     }
+
+    /// How many descriptors the buffer holds at most: merged, no more E820 entries than that.
+    var room: Int { capacity / descriptorSize }
 
     mutating func read(_ firmware: EFIFirmware) -> EFI.Status {
         size = capacity

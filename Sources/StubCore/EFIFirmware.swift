@@ -47,6 +47,15 @@ public struct EFIFirmware {
         return EFI.StatusCode.isError(status) ? nil : result
     }
 
+    /// AllocatePool: `bytes` of `memoryType`, or nil.
+    func allocatePool(_ memoryType: UInt32, bytes: Int) -> UnsafeMutableRawPointer? {
+        var pool: UInt64 = 0
+        let status = withUnsafeMutablePointer(to: &pool) {
+            service(EFI.BootServices.allocatePool, UInt64(memoryType), UInt64(bytes), word($0))
+        }
+        return EFI.StatusCode.isError(status) ? nil : UnsafeMutableRawPointer(bitPattern: UInt(pool))
+    }
+
     func freePages(_ address: UInt64, pages: Int) {
         _ = service(EFI.BootServices.freePages, address, UInt64(pages))
     }

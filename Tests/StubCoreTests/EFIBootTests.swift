@@ -280,6 +280,7 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         header.put(UInt32(0x40_0000), at: 0x260 - 0x1F1)
         header.put(UInt32(0x20_0000), at: 0x230 - 0x1F1)
         header.put(loadAddress, at: 0x258 - 0x1F1)
+        header.put(UInt64(0), at: 0x250 - 0x1F1)  // setup_data: a loader's field, 0 in an image
         return header
     }
     static let header = header()
@@ -575,6 +576,60 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         #expect(convert("\\café/😀") == Array("café\\😀".utf16))
         #expect(convert("abc", capacity: 4) == Array("abc".utf16))
         #expect(convert("abcd", capacity: 4) == nil)
+    }
+
+    /// Past 128 E820 entries the rest go to a SETUP_E820_EXT setup_data node, allocated before the final
+    /// GetMemoryMap with the map's room, at the end of the setup_data chain the loader passed.
+    @Test func e820PastBootParamsGoesToSetupData() throws {
+        let map: [(UInt32, UInt64, UInt64)] = (0..<300).map { i in (i % 2 == 0 ? 7 : 0, UInt64(i) * 0x10_0000, 0x100) }
+        func check(_ fake: FakeFirmware, _ bootParams: UnsafeRawPointer, chainStart: UInt64) throws {
+            #expect(bootParams.load(fromByteOffset: 0x1E8, as: UInt8.self) == 128)
+            var entries = (0..<128).map { i in
+                (bootParams.loadUnaligned(fromByteOffset: 0x2D0 + 20 * i, as: UInt64.self),
+                 bootParams.loadUnaligned(fromByteOffset: 0x2D8 + 20 * i, as: UInt64.self),
+                 bootParams.loadUnaligned(fromByteOffset: 0x2E0 + 20 * i, as: UInt32.self))
+            }
+            let node = try #require(UnsafeRawPointer(bitPattern: UInt(chainStart)))
+            #expect(node.load(as: UInt64.self) == 0 && node.load(fromByteOffset: 8, as: UInt32.self) == 1)
+            let length = Int(node.load(fromByteOffset: 12, as: UInt32.self))
+            #expect(length == 172 * 20)
+            entries += (0..<length / 20).map { i in
+                (node.loadUnaligned(fromByteOffset: 16 + 20 * i, as: UInt64.self), node.loadUnaligned(fromByteOffset: 24 + 20 * i, as: UInt64.self),
+                 node.loadUnaligned(fromByteOffset: 32 + 20 * i, as: UInt32.self))
+            }
+            #expect(entries.map(\.0) == map.map(\.1) && entries.allSatisfy { $0.1 == 0x10_0000 })
+            #expect(entries.map(\.2) == map.map { $0.0 == 7 ? 1 : 2 })
+            // The node's pool came before the final GetMemoryMap: after the last allocation only the map and EBS.
+            let lastAllocation = try #require(fake.calls.lastIndex { [.allocatePool, .allocatePages].contains($0.0) })
+            #expect(fake.calls[(lastAllocation + 1)...].allSatisfy { [.getMemoryMap, .exitBootServices].contains($0.0) })
+            #expect(fake.calls[lastAllocation].1[1] == UInt64(16 + (300 + 32 - 128) * 20) && fake.exited)
+        }
+        // The PE entry: boot_params' setup_data was 0, the node is the chain.
+        let fake = FakeFirmware(commandLine: "")
+        fake.map = map
+        let handoff = try Self.run(fake)
+        let bp = UnsafeRawPointer(bitPattern: UInt(handoff.bootParams))!
+        try check(fake, bp, chainStart: bp.loadUnaligned(fromByteOffset: 0x250, as: UInt64.self))
+        // The handover entry with the loader's chain of two nodes: appended to the second.
+        let loader = FakeFirmware(commandLine: "")
+        loader.map = map
+        let page = UnsafeMutableRawPointer.allocate(byteCount: 4096 + 2 * 24, alignment: 4096)
+        defer { page.deallocate() }
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096 + 2 * 24)
+        let first = page + 4096, second = first + 24
+        page.storeBytes(of: UInt64(UInt(bitPattern: first)), toByteOffset: 0x250, as: UInt64.self)
+        first.storeBytes(of: UInt64(UInt(bitPattern: second)), as: UInt64.self)
+        for node in [first, second] { node.storeBytes(of: UInt32(9), toByteOffset: 8, as: UInt32.self) }  // SETUP_RNG_SEED
+        FakeFirmware.current = loader
+        defer { FakeFirmware.current = nil }
+        _ = try Self.image().withUnsafeBytes { raw in
+            Result { () throws(EFIBoot.Failure) in
+                try EFIBoot.handover(loader.firmware, image: raw.baseAddress!, parameters: Self.parameters, bootParams: page)
+            }
+        }.get()
+        #expect(page.load(fromByteOffset: 0x250, as: UInt64.self) == UInt64(UInt(bitPattern: first)))
+        #expect(first.load(as: UInt64.self) == UInt64(UInt(bitPattern: second)))
+        try check(loader, page, chainStart: second.load(as: UInt64.self))
     }
 
     /// Every EFI memory type's E820 type, as the kernel's stub maps them.
