@@ -306,6 +306,25 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         return try result.get()
     }
 
+    static func handover(_ fake: FakeFirmware, bootParams: UnsafeMutableRawPointer) throws(EFIBoot.Failure) -> EFIBoot.Handoff {
+        FakeFirmware.current = fake
+        defer { FakeFirmware.current = nil }
+        let result = image().withUnsafeBytes { raw in
+            Result { () throws(EFIBoot.Failure) in
+                try EFIBoot.handover(fake.firmware, image: raw.baseAddress!, parameters: Self.parameters, bootParams: bootParams)
+            }
+        }
+        return try result.get()
+    }
+
+    /// `count` E820 entries (u64 address, u64 size, u32 type) at `table`.
+    static func e820(_ table: UnsafeRawPointer, count: Int) -> [(UInt64, UInt64, UInt32)] {
+        (0..<count).map { i in
+            (table.loadUnaligned(fromByteOffset: 20 * i, as: UInt64.self), table.loadUnaligned(fromByteOffset: 20 * i + 8, as: UInt64.self),
+             table.loadUnaligned(fromByteOffset: 20 * i + 16, as: UInt32.self))
+        }
+    }
+
     static func bytes(_ address: UInt64, _ count: Int) -> [UInt8] {
         Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: UInt(address)), count: count))
     }
@@ -340,11 +359,7 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         #expect(u32(0x1C8) == 48 && u32(0x1CC) == 1 && u32(0x1D4) == UInt32(fake.map.count * 48))
         // E820: RAM merged across boot-services data, conventional memory and boot-services code; runtime, ACPI,
         // NVS, MMIO kept apart.
-        let e820 = (0..<Int(bp.load(fromByteOffset: 0x1E8, as: UInt8.self))).map { i in
-            (bp.loadUnaligned(fromByteOffset: 0x2D0 + 20 * i, as: UInt64.self),
-             bp.loadUnaligned(fromByteOffset: 0x2D8 + 20 * i, as: UInt64.self),
-             bp.loadUnaligned(fromByteOffset: 0x2E0 + 20 * i, as: UInt32.self))
-        }
+        let e820 = Self.e820(bp + 0x2D0, count: Int(bp.load(fromByteOffset: 0x1E8, as: UInt8.self)))
         #expect(e820.map(\.0) == [0, 0x9F000, 0x10_0000, 0x401_0000, 0x402_0000, 0x402_4000, 0xFEC0_0000])
         #expect(e820.map(\.2) == [1, 2, 1, 2, 3, 4, 2])
         #expect(e820[2].1 == (0x100 + 0x3E00 + 0x10) * 4096)
@@ -392,14 +407,7 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         let lineAddress = UInt64(UInt(bitPattern: line))
         page.storeBytes(of: UInt32(truncatingIfNeeded: lineAddress), toByteOffset: 0x228, as: UInt32.self)  // the loader's
         page.storeBytes(of: UInt32(lineAddress >> 32), toByteOffset: 0xC8, as: UInt32.self)
-        FakeFirmware.current = fake
-        defer { FakeFirmware.current = nil }
-        let result = Self.image().withUnsafeBytes { raw in
-            Result { () throws(EFIBoot.Failure) in
-                try EFIBoot.handover(fake.firmware, image: raw.baseAddress!, parameters: Self.parameters, bootParams: page)
-            }
-        }
-        let handoff = try result.get()
+        let handoff = try Self.handover(fake, bootParams: page)
         #expect(handoff.bootParams == UInt64(UInt(bitPattern: page)))
         #expect(page.load(fromByteOffset: 0x228, as: UInt32.self) == UInt32(truncatingIfNeeded: lineAddress))
         #expect(page.load(fromByteOffset: 0x1C0, as: UInt32.self) == 0x3436_4C45 && fake.exited)
@@ -584,19 +592,12 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         let map: [(UInt32, UInt64, UInt64)] = (0..<300).map { i in (i % 2 == 0 ? 7 : 0, UInt64(i) * 0x10_0000, 0x100) }
         func check(_ fake: FakeFirmware, _ bootParams: UnsafeRawPointer, chainStart: UInt64) throws {
             #expect(bootParams.load(fromByteOffset: 0x1E8, as: UInt8.self) == 128)
-            var entries = (0..<128).map { i in
-                (bootParams.loadUnaligned(fromByteOffset: 0x2D0 + 20 * i, as: UInt64.self),
-                 bootParams.loadUnaligned(fromByteOffset: 0x2D8 + 20 * i, as: UInt64.self),
-                 bootParams.loadUnaligned(fromByteOffset: 0x2E0 + 20 * i, as: UInt32.self))
-            }
+            var entries = Self.e820(bootParams + 0x2D0, count: 128)
             let node = try #require(UnsafeRawPointer(bitPattern: UInt(chainStart)))
             #expect(node.load(as: UInt64.self) == 0 && node.load(fromByteOffset: 8, as: UInt32.self) == 1)
             let length = Int(node.load(fromByteOffset: 12, as: UInt32.self))
             #expect(length == 172 * 20)
-            entries += (0..<length / 20).map { i in
-                (node.loadUnaligned(fromByteOffset: 16 + 20 * i, as: UInt64.self), node.loadUnaligned(fromByteOffset: 24 + 20 * i, as: UInt64.self),
-                 node.loadUnaligned(fromByteOffset: 32 + 20 * i, as: UInt32.self))
-            }
+            entries += Self.e820(node + 16, count: length / 20)
             #expect(entries.map(\.0) == map.map(\.1) && entries.allSatisfy { $0.1 == 0x10_0000 })
             #expect(entries.map(\.2) == map.map { $0.0 == 7 ? 1 : 2 })
             // The node's pool came before the final GetMemoryMap: after the last allocation only the map and EBS.
@@ -620,13 +621,7 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         page.storeBytes(of: UInt64(UInt(bitPattern: first)), toByteOffset: 0x250, as: UInt64.self)
         first.storeBytes(of: UInt64(UInt(bitPattern: second)), as: UInt64.self)
         for node in [first, second] { node.storeBytes(of: UInt32(9), toByteOffset: 8, as: UInt32.self) }  // SETUP_RNG_SEED
-        FakeFirmware.current = loader
-        defer { FakeFirmware.current = nil }
-        _ = try Self.image().withUnsafeBytes { raw in
-            Result { () throws(EFIBoot.Failure) in
-                try EFIBoot.handover(loader.firmware, image: raw.baseAddress!, parameters: Self.parameters, bootParams: page)
-            }
-        }.get()
+        _ = try Self.handover(loader, bootParams: page)
         #expect(page.load(fromByteOffset: 0x250, as: UInt64.self) == UInt64(UInt(bitPattern: first)))
         #expect(first.load(as: UInt64.self) == UInt64(UInt(bitPattern: second)))
         try check(loader, page, chainStart: second.load(as: UInt64.self))

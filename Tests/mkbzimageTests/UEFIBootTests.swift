@@ -49,6 +49,16 @@ import TestSupport
         return esp
     }
 
+    /// An ESP with systemd-boot (or `loader`) starting the Type #1 entry `entry` (its `linux`/`efi`, `initrd`,
+    /// `options` lines) at once, with the kernel at /k.efi and the initramfs at /i.
+    static func systemdBootESP(entry: String, kernel: String, initramfs: String, dir: TemporaryDirectory,
+                               loader: String = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi") throws -> String {
+        try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
+        try "title mkbzimage\n\(entry)\n".write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
+        return try esp([("/EFI/BOOT/BOOTX64.EFI", loader), ("/loader/loader.conf", dir.file("loader.conf")),
+                        ("/loader/entries/t.conf", dir.file("t.conf")), ("/k.efi", kernel), ("/i", initramfs)], dir: dir)
+    }
+
     @Test func ovmfRunsOurPEEntry() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
@@ -92,12 +102,8 @@ import TestSupport
     @Test func systemdBootStartsIt() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
-        try "title mkbzimage\nlinux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init\n"
-            .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
-        let esp = try Self.esp([("/EFI/BOOT/BOOTX64.EFI", "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"),
-                                ("/loader/loader.conf", dir.file("loader.conf")), ("/loader/entries/t.conf", dir.file("t.conf")),
-                                ("/k.efi", try Self.build(dir)), ("/i", try Self.initramfs(in: dir))], dir: dir)
+        let esp = try Self.systemdBootESP(entry: "linux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init",
+                                          kernel: try Self.build(dir), initramfs: try Self.initramfs(in: dir), dir: dir)
         let console = try Self.boot(.drive(esp))
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: initrd=\\i console=ttyS0 panic=-1 rdinit=/init")
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
@@ -112,12 +118,8 @@ import TestSupport
         defer { dir.cleanup() }
         let image = try Self.build(dir), initramfs = try Self.initramfs(in: dir)
         func esp(_ initrd: String) throws -> String {
-            try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
-            try "title mkbzimage\nefi /k.efi\noptions initrd=\(initrd) console=ttyS0 panic=-1 rdinit=/init\n"
-                .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
-            return try Self.esp([("/EFI/BOOT/BOOTX64.EFI", "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"),
-                                 ("/loader/loader.conf", dir.file("loader.conf")), ("/loader/entries/t.conf", dir.file("t.conf")),
-                                 ("/k.efi", image), ("/i", initramfs)], dir: dir)
+            try Self.systemdBootESP(entry: "efi /k.efi\noptions initrd=\(initrd) console=ttyS0 panic=-1 rdinit=/init",
+                                    kernel: image, initramfs: initramfs, dir: dir)
         }
         let console = try Self.boot(.drive(try esp("\\i")))
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: initrd=\\i console=ttyS0 panic=-1 rdinit=/init")
@@ -184,13 +186,10 @@ import TestSupport
         let image = try Self.build(dir), signed = dir.file("k.efi"), loader = dir.file("BOOTX64.EFI")
         #expect(try shell("sbsign --key \(key) --cert \(cert) --output \(signed) \(image) >/dev/null 2>&1 && "
             + "sbsign --key \(key) --cert \(cert) --output \(loader) /usr/lib/systemd/boot/efi/systemd-bootx64.efi >/dev/null 2>&1") == 0)
-        try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
-        try "title mkbzimage\nlinux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init\n"
-            .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
         let initramfs = try Self.initramfs(in: dir)
         func esp(_ kernel: String) throws -> String {
-            try Self.esp([("/EFI/BOOT/BOOTX64.EFI", loader), ("/loader/loader.conf", dir.file("loader.conf")),
-                          ("/loader/entries/t.conf", dir.file("t.conf")), ("/k.efi", kernel), ("/i", initramfs)], dir: dir)
+            try Self.systemdBootESP(entry: "linux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init",
+                                    kernel: kernel, initramfs: initramfs, dir: dir, loader: loader)
         }
         let secureBoot = QEMUBoot.Firmware.secureBoot(vars: "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd")
         let console = try Self.boot(.drive(try esp(signed)), firmware: secureBoot)
