@@ -25,13 +25,13 @@ import TestSupport
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes): EFI images.
     static let debian61: [String: String] = [
-        "lz4": "0b22d3c78d4f0e8af5fbdf21c41e60b9608312243321eb4eaa4a80e6be7cca81",
-        "gzip": "425c662f47d808a9526d3609b6b19374d0d2f47c5fa3b149eeafdea3cf3e844e",
-        "bzip2": "c88e944521d0acc4dd864049cc674707e0fbc2da1206883ea816b24c6e8ea23a",
-        "lzma": "4140f8d0d918f37abbc478c28e80b9f0682efbf0bd1aa235c8afd1a5072beb17",
-        "xz": "4dc1c75eb272e58ea88f5c8e19a10709b13f781d308b0ce747e82220f3588ad8",
-        "lzo": "a80283ea0d9f7aecd7b1a1506dba6a9f1f5cab4aa616339b5c5e0ae2d0ff9c0b",
-        "zstd": "a941ca30ea9b687060582f58ba3fb7d50a2066b35a3b6990e2e7ed7a6779f9ed",
+        "lz4": "8524ada877547bc884d21e968db09bad7e194eb2c384250801f175149f9d22b5",
+        "gzip": "b438abb7f3afd2d3986b2ecd12ec5bbf84493d77828938d5cc61f9ba60d4608d",
+        "bzip2": "560aaae561303df87c869e9a18d234adbf62279e61f086bcf98768de90e3305c",
+        "lzma": "4844ac180604c33fed1e691cba5b72a2125221ba2b6c973a365024f9e4187687",
+        "xz": "248a6463e522a0cd3da0b88148630b441b9320f1327be86b68e8fc0ad8c98a29",
+        "lzo": "eea255284ddda49cd31537c27561c6d118ec22a5e9d89d54787e8f4ee4e32731",
+        "zstd": "b364bf3c5fd19882c9e1888803dc3c9e89333fa4cb707eebd436e081909d8071",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {
