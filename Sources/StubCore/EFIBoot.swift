@@ -59,7 +59,7 @@ struct KernelBufferNeeds {
 }
 
 /// The EFI entry's work before the kernel's decompression, as a loader's: boot_params from the image's own header,
-/// the command line from LoadedImage, the initrd through LoadFile2, screen_info from GOP, an init_size buffer at
+/// the command line from LoadedImage, the initrd through LoadFile2 (or from `initrd=` files), screen_info from GOP, an init_size buffer at
 /// a kernel_alignment boundary holding a copy of the protected-mode image, then the memory map, efi_info, E820
 /// and ExitBootServices. The boot code then enters the copy's startup_64 with RSI = boot_params: from there the
 /// boot is the one every other entry takes (the move, the stub's decoder, KASLR's virtual part, the kernel).
@@ -72,7 +72,8 @@ public enum EFIBoot {
 
     public enum Failure: Error, Equatable {
         case noLoadedImage, noMemoryForBootParams, noMemoryForCommandLine, initrd(EFI.Status), noMemoryForKernel
-        case memoryMap(EFI.Status), exitBootServices(EFI.Status), payloadDamaged
+        case initrdFileNotFound(EFI.Status), initrdFileRead(EFI.Status), memoryMap(EFI.Status), exitBootServices(EFI.Status)
+        case payloadDamaged
 
         /// What the firmware console shows before the entry returns to the firmware.
         public var message: StaticString {
@@ -81,6 +82,8 @@ public enum EFIBoot {
             case .noMemoryForBootParams: return "mkbzimage: no memory below 4 GiB for boot_params\n"
             case .noMemoryForCommandLine: return "mkbzimage: no memory below 4 GiB for the command line\n"
             case .initrd: return "mkbzimage: loading the initrd through LoadFile2 failed\n"
+            case .initrdFileNotFound: return "mkbzimage: an initrd= file is not on the image's own file system\n"
+            case .initrdFileRead: return "mkbzimage: reading an initrd= file into memory failed\n"
             case .noMemoryForKernel: return "mkbzimage: no memory for the kernel's init_size buffer\n"
             case .memoryMap: return "mkbzimage: GetMemoryMap failed\n"
             case .exitBootServices: return "mkbzimage: ExitBootServices failed twice\n"
@@ -93,7 +96,8 @@ public enum EFIBoot {
             case .noLoadedImage: return EFI.StatusCode.loadError
             case .payloadDamaged: return EFI.StatusCode.volumeCorrupted
             case .noMemoryForBootParams, .noMemoryForCommandLine, .noMemoryForKernel: return EFI.StatusCode.outOfResources
-            case .initrd(let status), .memoryMap(let status), .exitBootServices(let status): return status
+            case .initrd(let status), .initrdFileNotFound(let status), .initrdFileRead(let status), .memoryMap(let status),
+                 .exitBootServices(let status): return status
             }
         }
     }
@@ -111,7 +115,7 @@ public enum EFIBoot {
         guard let loaded = firmware.handleProtocol(firmware.imageHandle, .loadedImage) else { throw .noLoadedImage }
         let bootParams = try makeBootParams(firmware, header: image + p.headerOffset, headerLength: p.headerLength)
         try commandLine(firmware, loaded: loaded, bootParams: bootParams)
-        return try finish(firmware, image: image, parameters: p, bootParams: bootParams, seed: seed)
+        return try finish(firmware, image: image, parameters: p, bootParams: bootParams, seed: seed, loaded: loaded)
     }
 
     /// The EFI handover protocol's sequence (GRUB's `linuxefi`): the loader built boot_params from the header
@@ -125,11 +129,16 @@ public enum EFIBoot {
     }
 
     /// What both entries do once boot_params holds the command line: initrd, screen_info, the buffer and the
-    /// image's copy in it, the memory map and ExitBootServices.
+    /// image's copy in it, the memory map and ExitBootServices. The initrd, unless the command line says
+    /// `noinitrd`: LoadFile2's, else (PE entry: `loaded` is LoadedImage) the `initrd=` files.
     static func finish(_ firmware: EFIFirmware, image: UnsafeRawPointer, parameters p: EFIParameters,
-                       bootParams: UnsafeMutableRawPointer, seed: UInt64) throws(Failure) -> Handoff
+                       bootParams: UnsafeMutableRawPointer, seed: UInt64, loaded: UnsafeRawPointer? = nil)
+        throws(Failure) -> Handoff
     {
-        try EFIInitrd.load(firmware, bootParams: bootParams)
+        if !EFICommandLine.has(bootParams, "noinitrd"), try !EFIInitrd.load(firmware, bootParams: bootParams),
+           let loaded {
+            try EFIFileInitrd.load(firmware, loaded: loaded, bootParams: bootParams)
+        }
         EFIGraphics.fillScreenInfo(firmware, bootParams: bootParams)
         if bootParams.load(fromByteOffset: ZeroPage.secureBoot, as: UInt8.self) == 0 {  // unless the loader said
             bootParams.storeBytes(of: EFISecureBoot.mode(firmware), toByteOffset: ZeroPage.secureBoot, as: UInt8.self)
@@ -202,10 +211,20 @@ public enum EFIBoot {
     }
 
     /// The final memory map into a pool buffer with room to spare, efi_info, E820, ExitBootServices; once more
-    /// with a fresh map if the key went stale (nothing else may be called in between).
+    /// with a fresh map if the key went stale (nothing else may be called in between). When the map could give
+    /// more E820 entries than boot_params holds, a SETUP_E820_EXT node for the rest is allocated first, sized
+    /// from the map buffer's room, as the kernel's stub does (`allocate_e820`): after the final GetMemoryMap
+    /// nothing may be allocated.
     static func exitBootServices(_ firmware: EFIFirmware, bootParams: UnsafeMutableRawPointer) throws(Failure) {
         var map = EFIMemoryMapBuffer()
         try map.allocate(firmware)
+        let extensionRoom = map.room &- EFIMemoryMap.E820.maxEntries
+        var e820Extension: UnsafeMutableRawPointer?
+        if extensionRoom > 0 {
+            e820Extension = firmware.allocatePool(EFI.MemoryType.loaderData,
+                                                  bytes: EFIMemoryMap.E820.extensionHeader &+ extensionRoom &* EFIMemoryMap.E820.entrySize)
+            guard e820Extension != nil else { throw .memoryMap(EFI.StatusCode.outOfResources) }
+        }
         for attempt in 0..<2 {
             let status = map.read(firmware)
             guard !EFI.StatusCode.isError(status) else { throw .memoryMap(status) }
@@ -214,9 +233,8 @@ public enum EFIBoot {
             if !EFI.StatusCode.isError(exit) { break }
             if attempt == 1 || exit != EFI.StatusCode.invalidParameter { throw .exitBootServices(exit) }
         }
-        let count = EFIMemoryMap.writeE820(map: map.buffer, count: map.count, descriptorSize: map.descriptorSize,
-                                           into: bootParams + ZeroPage.e820Table)
-        bootParams.storeBytes(of: UInt8(count), toByteOffset: ZeroPage.e820Entries, as: UInt8.self)
+        _ = EFIMemoryMap.writeE820(map: map.buffer, count: map.count, descriptorSize: map.descriptorSize,
+                                   bootParams: bootParams, extension: e820Extension, extensionRoom: extensionRoom)
     }
 
     /// Stores a 64-bit address as the 32-bit field at `low` and the upper half at `high`.
@@ -250,15 +268,15 @@ struct EFIMemoryMapBuffer {
             throw .memoryMap(status)
         }
         capacity = needed &+ 32 &* stride
-        var pool: UInt64 = 0
-        let allocated = withUnsafeMutablePointer(to: &pool) {
-            firmware.service(EFI.BootServices.allocatePool, UInt64(EFI.MemoryType.loaderData), UInt64(capacity), word($0))
-        }
-        guard !EFI.StatusCode.isError(allocated), let memory = UnsafeMutableRawPointer(bitPattern: UInt(pool)) else {
-            throw .memoryMap(allocated)
+        descriptorSize = stride
+        guard let memory = firmware.allocatePool(EFI.MemoryType.loaderData, bytes: capacity) else {
+            throw .memoryMap(EFI.StatusCode.outOfResources)
         }
         buffer = memory
     }
+
+    /// How many descriptors the buffer holds at most: merged, no more E820 entries than that.
+    var room: Int { capacity / descriptorSize }
 
     mutating func read(_ firmware: EFIFirmware) -> EFI.Status {
         size = capacity

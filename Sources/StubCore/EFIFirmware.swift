@@ -30,6 +30,13 @@ public struct EFIFirmware {
         call(bootServices.loadUnaligned(fromByteOffset: offset, as: UInt64.self), a, b, c, d, e)
     }
 
+    /// A protocol's function by its offset in `interface`, with the interface as its first argument (This).
+    func invoke(_ interface: UnsafeRawPointer, _ offset: Int, _ b: UInt64 = 0, _ c: UInt64 = 0, _ d: UInt64 = 0,
+              _ e: UInt64 = 0) -> EFI.Status
+    {
+        call(interface.loadUnaligned(fromByteOffset: offset, as: UInt64.self), word(interface), b, c, d, e)
+    }
+
     /// AllocatePages: `address` is the limit (maxAddress), the place (address) or ignored (anyPages); the
     /// allocation's start on success.
     func allocatePages(_ type: UInt64, _ memoryType: UInt32, pages: Int, address: UInt64) -> UInt64? {
@@ -38,6 +45,15 @@ public struct EFIFirmware {
             service(EFI.BootServices.allocatePages, type, UInt64(memoryType), UInt64(pages), word($0))
         }
         return EFI.StatusCode.isError(status) ? nil : result
+    }
+
+    /// AllocatePool: `bytes` of `memoryType`, or nil.
+    func allocatePool(_ memoryType: UInt32, bytes: Int) -> UnsafeMutableRawPointer? {
+        var pool: UInt64 = 0
+        let status = withUnsafeMutablePointer(to: &pool) {
+            service(EFI.BootServices.allocatePool, UInt64(memoryType), UInt64(bytes), word($0))
+        }
+        return EFI.StatusCode.isError(status) ? nil : UnsafeMutableRawPointer(bitPattern: UInt(pool))
     }
 
     func freePages(_ address: UInt64, pages: Int) {
@@ -87,7 +103,8 @@ public struct EFIFirmware {
         if used > 0 { flush() }
     }
 
-    private func withGUID<R>(_ guid: EFI.GUID, _ body: (UInt64) -> R) -> R {
+    /// `body` with the address of `guid` in memory, as the firmware's calls take it.
+    func withGUID<R>(_ guid: EFI.GUID, _ body: (UInt64) -> R) -> R {
         var bytes = (guid.low, guid.high)
         return withUnsafeMutablePointer(to: &bytes) { body(word($0)) }
     }

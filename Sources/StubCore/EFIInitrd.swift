@@ -1,6 +1,7 @@
 /// The initrd as loaders hand it to an EFI-stub kernel today: LoadFile2 on the handle whose device path is
 /// the Linux initrd vendor media node (systemd-boot, systemd-stub's UKIs, GRUB 2.12 and OVMF install it). No
-/// such handle: no initrd from here (a loader may still have filled ramdisk_image itself).
+/// such handle: no initrd from here (a loader may still have filled ramdisk_image itself, and the PE entry
+/// then reads `initrd=` files, EFIFileInitrd).
 enum EFIInitrd {
     /// The device path {MEDIA (4), VENDOR (3), length 20, LINUX_EFI_INITRD_MEDIA_GUID} {END (0x7F, 0xFF), 4}, as
     /// 32-bit words (no padding: the GUID follows the node's 4-byte head).
@@ -10,12 +11,14 @@ enum EFIInitrd {
                 UInt32(truncatingIfNeeded: guid.high), UInt32(truncatingIfNeeded: guid.high >> 32), 0x0004_FF7F)
     }
 
-    static func load(_ firmware: EFIFirmware, bootParams: UnsafeMutableRawPointer) throws(EFIBoot.Failure) {
+    /// Loads the LoadFile2 initrd into boot_params' ramdisk fields; false when there is none to load (no such
+    /// device path, or its LoadFile2 says not found).
+    static func load(_ firmware: EFIFirmware, bootParams: UnsafeMutableRawPointer) throws(EFIBoot.Failure) -> Bool {
         var path = devicePath()
         var remaining: UInt64 = 0, handle: UInt64 = 0
         let located = withUnsafeMutablePointer(to: &path) { pathPointer in
             remaining = word(pathPointer)
-            return withGUID(.devicePath) { guid in
+            return firmware.withGUID(.devicePath) { guid in
                 withUnsafeMutablePointer(to: &remaining) { r in
                     withUnsafeMutablePointer(to: &handle) { h in
                         firmware.service(EFI.BootServices.locateDevicePath, guid, word(r), word(h))
@@ -24,36 +27,44 @@ enum EFIInitrd {
             }
         }
         guard !EFI.StatusCode.isError(located),
-              let loadFile2 = firmware.handleProtocol(handle, .loadFile2) else { return }
-        let loadFile = loadFile2.loadUnaligned(as: UInt64.self)
+              let loadFile2 = firmware.handleProtocol(handle, .loadFile2) else { return false }
         // LoadFile(This, FilePath, BootPolicy, BufferSize, Buffer): first the size, then the bytes.
         var size = 0
         let probe = withUnsafeMutablePointer(to: &size) {
-            firmware.call(loadFile, word(loadFile2), remaining, 0, word($0), 0)
+            firmware.invoke(loadFile2, 0, remaining, 0, word($0))
         }
         guard probe == EFI.StatusCode.bufferTooSmall, size > 0 else {
-            if probe == EFI.StatusCode.success || probe == EFI.StatusCode.notFound { return }  // empty or none
+            if probe == EFI.StatusCode.success { return true }  // empty
+            if probe == EFI.StatusCode.notFound { return false }
             throw .initrd(probe)
         }
-        let limit = UInt64(bootParams.loadUnaligned(fromByteOffset: ZeroPage.initrdAddrMax, as: UInt32.self))
-        let pages = (size &+ EFI.pageSize &- 1) / EFI.pageSize
-        guard let address = firmware.allocatePages(EFI.AllocateType.maxAddress, EFI.MemoryType.loaderData,
-                                                   pages: pages, address: limit > 0 ? limit : EFIBoot.below4G)
+        let pages = pageCount(size)
+        guard let address = allocate(firmware, pages: pages, bootParams: bootParams)
         else { throw .initrd(EFI.StatusCode.outOfResources) }
         let loaded = withUnsafeMutablePointer(to: &size) {
-            firmware.call(loadFile, word(loadFile2), remaining, 0, word($0), address)
+            firmware.invoke(loadFile2, 0, remaining, 0, word($0), address)
         }
         guard !EFI.StatusCode.isError(loaded) else {
             firmware.freePages(address, pages: pages)
             throw .initrd(loaded)
         }
-        EFIBoot.setAddress(address, in: bootParams, low: ZeroPage.ramdiskImage, high: ZeroPage.extRamdiskImage)
-        EFIBoot.setAddress(UInt64(size), in: bootParams, low: ZeroPage.ramdiskSize, high: ZeroPage.extRamdiskSize)
+        setRamdisk(bootParams, address: address, size: size)
+        return true
     }
 
-    private static func withGUID<R>(_ guid: EFI.GUID, _ body: (UInt64) -> R) -> R {
-        var bytes = (guid.low, guid.high)
-        return withUnsafeMutablePointer(to: &bytes) { body(word($0)) }
+    static func pageCount(_ bytes: Int) -> Int { (bytes &+ EFI.pageSize &- 1) / EFI.pageSize }
+
+    /// LoaderData pages for an initrd, below initrd_addr_max (4 GiB when the header gives none).
+    static func allocate(_ firmware: EFIFirmware, pages: Int, bootParams: UnsafeRawPointer) -> UInt64? {
+        let limit = UInt64(bootParams.loadUnaligned(fromByteOffset: ZeroPage.initrdAddrMax, as: UInt32.self))
+        return firmware.allocatePages(EFI.AllocateType.maxAddress, EFI.MemoryType.loaderData, pages: pages,
+                                      address: limit > 0 ? limit : EFIBoot.below4G)
+    }
+
+    /// ramdisk_image and ramdisk_size (+ ext).
+    static func setRamdisk(_ bootParams: UnsafeMutableRawPointer, address: UInt64, size: Int) {
+        EFIBoot.setAddress(address, in: bootParams, low: ZeroPage.ramdiskImage, high: ZeroPage.extRamdiskImage)
+        EFIBoot.setAddress(UInt64(size), in: bootParams, low: ZeroPage.ramdiskSize, high: ZeroPage.extRamdiskSize)
     }
 }
 

@@ -20,15 +20,28 @@ public enum EFIMemoryMap {
         public static var persistent: UInt32 { 7 }
         public static var entrySize: Int { 20 }
         public static var maxEntries: Int { 128 }
+        /// setup_data's type SETUP_E820_EXT, and its header's size (next, type, len).
+        public static var extensionType: UInt32 { 1 }
+        public static var extensionHeader: Int { 16 }
     }
 
-    /// Writes the E820 entries for `count` descriptors of `descriptorSize` bytes at `map` into `table` (room for
-    /// `E820.maxEntries`), merging neighbours of one type; returns how many it wrote. Entries past the table's
-    /// room are dropped (the kernel's stub moves them to a setup_data extension; merged maps of real firmware
-    /// stay far below 128).
+    /// Writes the E820 entries for `count` descriptors of `descriptorSize` bytes at `map` into boot_params
+    /// (e820_table, e820_entries), merging neighbours of one type; returns how many there are. Those past the
+    /// table's 128 go into `extension`, a setup_data node with room for `extensionRoom` entries, which then
+    /// becomes SETUP_E820_EXT at the end of boot_params' setup_data chain (`x86-stub.c: setup_e820`); entries
+    /// past that room too are dropped.
+    @discardableResult
     public static func writeE820(map: UnsafeRawPointer, count: Int, descriptorSize: Int,
-                                 into table: UnsafeMutableRawPointer) -> Int
+                                 bootParams: UnsafeMutableRawPointer, extension node: UnsafeMutableRawPointer?,
+                                 extensionRoom: Int) -> Int
     {
+        let table = UInt(bitPattern: bootParams + ZeroPage.e820Table)
+        // Where entry 128 + k lands, less 128 entries: entry i is at (i < 128 ? table : rest) + 20 i.
+        let rest = UInt(bitPattern: node) &+ UInt(bitPattern: E820.extensionHeader &- E820.maxEntries &* E820.entrySize)
+        let room = E820.maxEntries &+ (node == nil ? 0 : max(extensionRoom, 0))
+        func entry(_ i: Int) -> UnsafeMutableRawPointer {
+            UnsafeMutableRawPointer(bitPattern: (i < E820.maxEntries ? table : rest) &+ UInt(bitPattern: i &* E820.entrySize))!
+        }
         var written = 0
         for i in 0..<count {
             let d = map + i &* descriptorSize
@@ -37,19 +50,29 @@ public enum EFIMemoryMap {
             let start = d.loadUnaligned(fromByteOffset: EFI.MemoryDescriptor.physicalStart, as: UInt64.self)
             let size = d.loadUnaligned(fromByteOffset: EFI.MemoryDescriptor.numberOfPages, as: UInt64.self) &* UInt64(EFI.pageSize)
             if written > 0 {
-                let last = table + (written &- 1) &* E820.entrySize
+                let last = entry(written &- 1)
                 let lastStart = last.loadUnaligned(as: UInt64.self), lastSize = last.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
                 if last.loadUnaligned(fromByteOffset: 16, as: UInt32.self) == type, lastStart &+ lastSize == start {
                     last.storeBytes(of: lastSize &+ size, toByteOffset: 8, as: UInt64.self)
                     continue
                 }
             }
-            guard written < E820.maxEntries else { continue }
-            let entry = table + written &* E820.entrySize
-            entry.storeBytes(of: start, as: UInt64.self)
-            entry.storeBytes(of: size, toByteOffset: 8, as: UInt64.self)
-            entry.storeBytes(of: type, toByteOffset: 16, as: UInt32.self)
+            guard written < room else { continue }
+            let next = entry(written)
+            next.storeBytes(of: start, as: UInt64.self)
+            next.storeBytes(of: size, toByteOffset: 8, as: UInt64.self)
+            next.storeBytes(of: type, toByteOffset: 16, as: UInt32.self)
             written &+= 1
+        }
+        bootParams.storeBytes(of: UInt8(min(written, E820.maxEntries)), toByteOffset: ZeroPage.e820Entries, as: UInt8.self)
+        if written > E820.maxEntries, let node {
+            // setup_data {u64 next, u32 type, u32 len, data}; `next` first, so each node is its own link field.
+            node.storeBytes(of: 0, as: UInt64.self)
+            node.storeBytes(of: E820.extensionType, toByteOffset: 8, as: UInt32.self)
+            node.storeBytes(of: UInt32((written &- E820.maxEntries) &* E820.entrySize), toByteOffset: 12, as: UInt32.self)
+            var link = bootParams + ZeroPage.setupData
+            while let next = UnsafeMutableRawPointer(bitPattern: UInt(link.loadUnaligned(as: UInt64.self))) { link = next }
+            link.storeBytes(of: word(node), as: UInt64.self)
         }
         return written
     }

@@ -10,7 +10,7 @@ enum EFIPhysicalKASLR {
     static func place(_ firmware: EFIFirmware, _ needs: KernelBufferNeeds, bootParams: UnsafeRawPointer, seed: UInt64)
         -> UInt64?
     {
-        let random = commandLine(bootParams, has: "nokaslr") ? 0 : seed ^ (firmwareRandom(firmware) ?? 0)
+        let random = EFICommandLine.has(bootParams, "nokaslr") ? 0 : seed ^ (firmwareRandom(firmware) ?? 0)
         var map = EFIMemoryMapBuffer()
         guard (try? map.allocate(firmware)) != nil, !EFI.StatusCode.isError(map.read(firmware)) else { return nil }
         var slots = PhysicalSlots(size: (UInt64(needs.initSize) &+ 0xFFF) & ~0xFFF, alignment: needs.alignment,
@@ -32,29 +32,9 @@ enum EFIPhysicalKASLR {
         guard let rng = firmware.locateProtocol(rngProtocol) else { return nil }
         var value: UInt64 = 0
         let status = withUnsafeMutablePointer(to: &value) {
-            firmware.call(rng.loadUnaligned(fromByteOffset: getRNG, as: UInt64.self), word(rng), 0, 8, word($0), 0)
+            firmware.invoke(rng, getRNG, 0, 8, word($0))
         }
         return EFI.StatusCode.isError(status) ? nil : value
-    }
-
-    /// Whether the command line (boot_params.cmd_line_ptr | ext) holds `word` on its own.
-    static func commandLine(_ bootParams: UnsafeRawPointer, has word: StaticString) -> Bool {
-        let address = UInt64(bootParams.loadUnaligned(fromByteOffset: ZeroPage.cmdLinePtr, as: UInt32.self))
-            | UInt64(bootParams.loadUnaligned(fromByteOffset: ZeroPage.extCmdLinePtr, as: UInt32.self)) << 32
-        guard let line = UnsafeRawPointer(bitPattern: UInt(address)) else { return false }
-        return word.withUTF8Buffer { w in
-            var i = 0
-            while i < EFIBoot.commandLineLimit, line.load(fromByteOffset: i, as: UInt8.self) != 0 {
-                if i == 0 || line.load(fromByteOffset: i &- 1, as: UInt8.self) == 0x20 {
-                    var k = 0
-                    while k < w.count, line.load(fromByteOffset: i &+ k, as: UInt8.self) == w[k] { k &+= 1 }
-                    let after = line.load(fromByteOffset: i &+ k, as: UInt8.self)
-                    if k == w.count, after == 0 || after == 0x20 { return true }
-                }
-                i &+= 1
-            }
-            return false
-        }
     }
 }
 

@@ -48,10 +48,27 @@ public enum EFI {
     }
 
     public enum LoadedImage {
+        public static var deviceHandle: Int { 24 }
         public static var loadOptionsSize: Int { 48 }
         public static var loadOptions: Int { 56 }
         public static var imageBase: Int { 64 }
         public static var imageSize: Int { 72 }
+    }
+
+    /// EFI_SIMPLE_FILE_SYSTEM_PROTOCOL (§13.4) and EFI_FILE_PROTOCOL (§13.5): function pointers after a u64 Revision.
+    public enum SimpleFileSystem {
+        public static var openVolume: Int { 8 }
+    }
+
+    public enum File {
+        public static var open: Int { 8 }
+        public static var close: Int { 16 }
+        public static var read: Int { 32 }
+        public static var getInfo: Int { 64 }
+        public static var modeRead: UInt64 { 1 }
+        /// EFI_FILE_INFO: u64 Size, u64 FileSize, …, the file's name (UCS-2) from byte 80.
+        public static var infoFileSize: Int { 8 }
+        public static var infoFileName: Int { 80 }
     }
 
     public enum AllocateType {
@@ -116,6 +133,10 @@ public enum EFI {
         public static var loadFile2: GUID { GUID(0x4006_C0C1, 0xFCB3, 0x403E, 0x996D_4A6C_8724_E06D) }
         /// 09576e91-6d3f-11d2-8e39-00a0c969723b
         public static var devicePath: GUID { GUID(0x0957_6E91, 0x6D3F, 0x11D2, 0x8E39_00A0_C969_723B) }
+        /// 964e5b22-6459-11d2-8e39-00a0c969723b
+        public static var simpleFileSystem: GUID { GUID(0x964E_5B22, 0x6459, 0x11D2, 0x8E39_00A0_C969_723B) }
+        /// 09576e92-6d3f-11d2-8e39-00a0c969723b
+        public static var fileInfo: GUID { GUID(0x0957_6E92, 0x6D3F, 0x11D2, 0x8E39_00A0_C969_723B) }
         /// 5568e427-68fc-4f3d-ac74-ca555231cc68: the vendor media node of the Linux initrd device path.
         public static var linuxInitrdMedia: GUID { GUID(0x5568_E427, 0x68FC, 0x4F3D, 0xAC74_CA55_5231_CC68) }
     }

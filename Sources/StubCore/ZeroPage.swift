@@ -29,6 +29,7 @@ public enum ZeroPage {
     public static var cmdLinePtr: Int { 0x228 }
     public static var initrdAddrMax: Int { 0x22C }
     public static var kernelAlignment: Int { 0x230 }
+    public static var setupData: Int { 0x250 }
     public static var prefAddress: Int { 0x258 }
     public static var initSize: Int { 0x260 }
     public static var e820Table: Int { 0x2D0 }

@@ -25,13 +25,13 @@ import TestSupport
 
     /// `mkbzimage build` of Debian's 6.1 cloud vmlinux (the pinned ABI fetch-fixtures takes): EFI images.
     static let debian61: [String: String] = [
-        "lz4": "a42243eaa5895bd1e8addf5c40b386543497f559e37117245937d55ce9aad129",
-        "gzip": "b9085a64a249ce7b4a0d28d8a0cef57233b60108817772c78b63e0f65e8ab16f",
-        "bzip2": "8ab7987712881343f81636e3d5878132efd3164966fd0a51e431dadfd35b3f4e",
-        "lzma": "4e02fe84933ff4cc604573282d5945fc60662199a38d2e3c7af2a30c33a73eb4",
-        "xz": "e24d576281ff644e315d052043ab097eb34c1200529d5a5797f4e39b9b251177",
-        "lzo": "8bc459f1c13b754b62fedc209644fcae4eab4bc2e041fcf8b5003126ec293126",
-        "zstd": "01d6824e81883712dbf4865034607a16e98de70be1918c6b07e6dd00f0e2b22e",
+        "lz4": "9d221d8edcdb8108915c092478d5a459dc73b50f250442389444ed893b1b1f45",
+        "gzip": "9d88278a138d532022d904db3876e87d22146cec49d90df857b2b2ce228f9672",
+        "bzip2": "ec6a47b428169effade3d8beb86217fb4dc2a747f246bc0e3341f8dc4ee4d73e",
+        "lzma": "0342d9d3ce9c828c70accdaa1eb25078784e175d854d667ef34fa7a81b340fde",
+        "xz": "430acf44e42237423fc1e7a71ee05caf098f31993c615a26bc169f21e705c4fb",
+        "lzo": "a516813b2518bc898c0e85d69045c7dac7ec8ad24cd5aab8bd3434a83441430c",
+        "zstd": "afcd0deadc6044da120bcbc29c8c766b2e9990d9229d57f8ce61ba509a24f141",
     ]
 
     static func check(_ kind: String, _ format: String, _ digest: String, _ expected: [String: String]) {

@@ -4,14 +4,16 @@ import Testing
 import TestSupport
 
 /// A firmware of the test's making: a system table whose boot services are numbered fakes that record their calls,
-/// a crafted memory map, a LoadFile2 initrd, a GOP and a console; memory comes from the host. The EFI entry's
+/// a crafted memory map, a LoadFile2 initrd, a file system on the image's device, a GOP and a console; memory
+/// comes from the host. The EFI entry's
 /// logic runs against it unchanged (the call function is the only difference from the boot).
 final class FakeFirmware {
     nonisolated(unsafe) static var current: FakeFirmware?
 
     enum Function: UInt64 {
         case allocatePages = 1, freePages, getMemoryMap, allocatePool, handleProtocol, locateDevicePath,
-             exitBootServices, locateProtocol, outputString, loadFile, getVariable
+             exitBootServices, locateProtocol, outputString, loadFile, getVariable,
+             openVolume, fileOpen, fileClose, fileRead, fileGetInfo
     }
 
     var calls: [(Function, [UInt64])] = []
@@ -27,6 +29,13 @@ final class FakeFirmware {
     var kernelRegion: UnsafeMutableRawPointer?
     /// The addresses AllocatePages(AllocateAddress) was asked for, in order.
     var addressRequests: [UInt64] = []
+    /// The files on the image's device by their UCS-2 path (EFI_SIMPLE_FILE_SYSTEM_PROTOCOL); nil: no file system.
+    var files: [String: [UInt8]]? = [:]
+    /// Bytes a Read gives at most (a short read, as at the end of a file).
+    var readLimit = 3000
+    /// The paths opened, in order; the open EFI_FILE_PROTOCOLs (the root is ""), by interface, with their positions.
+    var opened: [String] = []
+    var openFiles: [UInt64: (path: String, position: Int)] = [:]
     /// One-byte variables by name (any vendor GUID).
     var variables: [String: UInt8] = [:]
     let runtimeServices = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 8)
@@ -38,10 +47,11 @@ final class FakeFirmware {
     let options: UnsafeMutableRawPointer
     let optionsSize: Int
     let loadFile2 = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+    let fileSystem = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
     let gop = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
     let gopMode = UnsafeMutableRawPointer.allocate(byteCount: 40, alignment: 8)
     let gopInfo = UnsafeMutableRawPointer.allocate(byteCount: 36, alignment: 8)
-    static let imageHandle: UInt64 = 0x1111, initrdHandle: UInt64 = 0x2222
+    static let imageHandle: UInt64 = 0x1111, initrdHandle: UInt64 = 0x2222, deviceHandle: UInt64 = 0x3333
     /// (EFI type, start, pages) of the map the firmware reports; 48-byte descriptors.
     var map: [(UInt32, UInt64, UInt64)] = [
         (7, 0, 0x9F), (0, 0x9F000, 0x61), (4, 0x10_0000, 0x100), (7, 0x20_0000, 0x3E00), (3, 0x400_0000, 0x10),
@@ -74,6 +84,8 @@ final class FakeFirmware {
         loadedImage.storeBytes(of: UInt32(optionsSize), toByteOffset: EFI.LoadedImage.loadOptionsSize, as: UInt32.self)
         loadedImage.storeBytes(of: options, toByteOffset: EFI.LoadedImage.loadOptions, as: UnsafeMutableRawPointer.self)
         loadFile2.storeBytes(of: Function.loadFile.rawValue, as: UInt64.self)
+        loadedImage.storeBytes(of: Self.deviceHandle, toByteOffset: EFI.LoadedImage.deviceHandle, as: UInt64.self)
+        fileSystem.storeBytes(of: Function.openVolume.rawValue, toByteOffset: EFI.SimpleFileSystem.openVolume, as: UInt64.self)
         gop.storeBytes(of: gopMode, toByteOffset: 24, as: UnsafeMutableRawPointer.self)
         gopMode.storeBytes(of: gopInfo, toByteOffset: 8, as: UnsafeMutableRawPointer.self)
         gopMode.storeBytes(of: UInt64(0x1_8000_0000), toByteOffset: 24, as: UInt64.self)  // framebuffer above 4 GiB
@@ -85,7 +97,7 @@ final class FakeFirmware {
 
     deinit {
         for block in memory { block.deallocate() }
-        for page in [systemTable, bootServices, conOut, loadedImage, options, loadFile2, gop, gopMode, gopInfo, runtimeServices] {
+        for page in [systemTable, bootServices, conOut, loadedImage, options, loadFile2, fileSystem, gop, gopMode, gopInfo, runtimeServices] {
             page.deallocate()
         }
     }
@@ -143,6 +155,7 @@ final class FakeFirmware {
             let interface: UnsafeMutableRawPointer?
             if a[0] == Self.imageHandle, guid == .loadedImage, hasLoadedImage { interface = loadedImage }
             else if a[0] == Self.initrdHandle, guid == .loadFile2 { interface = loadFile2 }
+            else if a[0] == Self.deviceHandle, guid == .simpleFileSystem, files != nil { interface = fileSystem }
             else { interface = nil }
             guard let interface else { return EFI.StatusCode.unsupported }
             out(a[2]).storeBytes(of: interface, as: UnsafeMutableRawPointer.self)
@@ -186,11 +199,69 @@ final class FakeFirmware {
             out(a[3]).storeBytes(of: 1, as: Int.self)
             out(a[4]).storeBytes(of: value, as: UInt8.self)
             return EFI.StatusCode.success
+        case .openVolume:
+            guard a[0] == UInt64(UInt(bitPattern: fileSystem)) else { return EFI.StatusCode.invalidParameter }
+            out(a[1]).storeBytes(of: openFile(""), as: UInt64.self)
+            return EFI.StatusCode.success
+        case .fileOpen:
+            // Only from the root, for reading.
+            guard openFiles[a[0]]?.path == "", a[3] == EFI.File.modeRead else { return EFI.StatusCode.invalidParameter }
+            let path = Self.string(out(a[2]))
+            opened.append(path)
+            guard files?[path] != nil else { return EFI.StatusCode.notFound }
+            out(a[1]).storeBytes(of: openFile(path), as: UInt64.self)
+            return EFI.StatusCode.success
+        case .fileClose:
+            return openFiles.removeValue(forKey: a[0]) == nil ? EFI.StatusCode.invalidParameter : EFI.StatusCode.success
+        case .fileGetInfo:
+            guard let (path, _) = openFiles[a[0]], let contents = files?[path],
+                  EFI.GUID(reading: UnsafeRawPointer(out(a[1]))) == .fileInfo else { return EFI.StatusCode.invalidParameter }
+            let name = Array((path.split(separator: "\\").last.map(String.init) ?? path).utf16) + [0]
+            let size = out(a[2]), needed = 80 + name.count * 2
+            guard size.load(as: Int.self) >= needed else {
+                size.storeBytes(of: needed, as: Int.self)
+                return EFI.StatusCode.bufferTooSmall
+            }
+            let info = out(a[3])
+            info.initializeMemory(as: UInt8.self, repeating: 0, count: 80)
+            info.storeBytes(of: UInt64(needed), as: UInt64.self)
+            info.storeBytes(of: UInt64(contents.count), toByteOffset: EFI.File.infoFileSize, as: UInt64.self)
+            name.withUnsafeBytes { (info + EFI.File.infoFileName).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            size.storeBytes(of: needed, as: Int.self)
+            return EFI.StatusCode.success
+        case .fileRead:
+            guard let (path, position) = openFiles[a[0]], let contents = files?[path] else { return EFI.StatusCode.invalidParameter }
+            let size = out(a[1])
+            let count = min(size.load(as: Int.self), contents.count - position, readLimit)
+            contents[position..<position + count].withUnsafeBytes { out(a[2]).copyMemory(from: $0.baseAddress!, byteCount: count) }
+            size.storeBytes(of: count, as: Int.self)
+            openFiles[a[0]] = (path, position + count)
+            return EFI.StatusCode.success
         case .outputString:
             var at = out(a[1])
             while at.load(as: UInt16.self) != 0 { console.unicodeScalars.append(UnicodeScalar(at.load(as: UInt16.self))!); at += 2 }
             return EFI.StatusCode.success
         }
+    }
+}
+
+extension FakeFirmware {
+    /// A new EFI_FILE_PROTOCOL for `path` (host memory: Open, Close, Read, GetInfo), recorded as open.
+    func openFile(_ path: String) -> UInt64 {
+        let file = hostMemory(96, alignment: 8)
+        let raw = UnsafeMutableRawPointer(bitPattern: UInt(file))!
+        for (offset, function) in [(EFI.File.open, Function.fileOpen), (EFI.File.close, .fileClose), (EFI.File.read, .fileRead),
+                                   (EFI.File.getInfo, .fileGetInfo)] {
+            raw.storeBytes(of: function.rawValue, toByteOffset: offset, as: UInt64.self)
+        }
+        openFiles[file] = (path, 0)
+        return file
+    }
+
+    static func string(_ at: UnsafeMutableRawPointer) -> String {
+        var units: [UInt16] = [], at = at
+        while at.load(as: UInt16.self) != 0 { units.append(at.load(as: UInt16.self)); at += 2 }
+        return String(decoding: units, as: UTF16.self)
     }
 }
 
@@ -209,6 +280,7 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         header.put(UInt32(0x40_0000), at: 0x260 - 0x1F1)
         header.put(UInt32(0x20_0000), at: 0x230 - 0x1F1)
         header.put(loadAddress, at: 0x258 - 0x1F1)
+        header.put(UInt64(0), at: 0x250 - 0x1F1)  // setup_data: a loader's field, 0 in an image
         return header
     }
     static let header = header()
@@ -240,6 +312,25 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
             Result { () throws(EFIBoot.Failure) in try EFIBoot.run(fake.firmware, image: raw.baseAddress!, parameters: p) }
         }
         return try result.get()
+    }
+
+    static func handover(_ fake: FakeFirmware, bootParams: UnsafeMutableRawPointer) throws(EFIBoot.Failure) -> EFIBoot.Handoff {
+        FakeFirmware.current = fake
+        defer { FakeFirmware.current = nil }
+        let result = image().withUnsafeBytes { raw in
+            Result { () throws(EFIBoot.Failure) in
+                try EFIBoot.handover(fake.firmware, image: raw.baseAddress!, parameters: Self.parameters, bootParams: bootParams)
+            }
+        }
+        return try result.get()
+    }
+
+    /// `count` E820 entries (u64 address, u64 size, u32 type) at `table`.
+    static func e820(_ table: UnsafeRawPointer, count: Int) -> [(UInt64, UInt64, UInt32)] {
+        (0..<count).map { i in
+            (table.loadUnaligned(fromByteOffset: 20 * i, as: UInt64.self), table.loadUnaligned(fromByteOffset: 20 * i + 8, as: UInt64.self),
+             table.loadUnaligned(fromByteOffset: 20 * i + 16, as: UInt32.self))
+        }
     }
 
     static func bytes(_ address: UInt64, _ count: Int) -> [UInt8] {
@@ -276,11 +367,7 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         #expect(u32(0x1C8) == 48 && u32(0x1CC) == 1 && u32(0x1D4) == UInt32(fake.map.count * 48))
         // E820: RAM merged across boot-services data, conventional memory and boot-services code; runtime, ACPI,
         // NVS, MMIO kept apart.
-        let e820 = (0..<Int(bp.load(fromByteOffset: 0x1E8, as: UInt8.self))).map { i in
-            (bp.loadUnaligned(fromByteOffset: 0x2D0 + 20 * i, as: UInt64.self),
-             bp.loadUnaligned(fromByteOffset: 0x2D8 + 20 * i, as: UInt64.self),
-             bp.loadUnaligned(fromByteOffset: 0x2E0 + 20 * i, as: UInt32.self))
-        }
+        let e820 = Self.e820(bp + 0x2D0, count: Int(bp.load(fromByteOffset: 0x1E8, as: UInt8.self)))
         #expect(e820.map(\.0) == [0, 0x9F000, 0x10_0000, 0x401_0000, 0x402_0000, 0x402_4000, 0xFEC0_0000])
         #expect(e820.map(\.2) == [1, 2, 1, 2, 3, 4, 2])
         #expect(e820[2].1 == (0x100 + 0x3E00 + 0x10) * 4096)
@@ -328,14 +415,7 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         let lineAddress = UInt64(UInt(bitPattern: line))
         page.storeBytes(of: UInt32(truncatingIfNeeded: lineAddress), toByteOffset: 0x228, as: UInt32.self)  // the loader's
         page.storeBytes(of: UInt32(lineAddress >> 32), toByteOffset: 0xC8, as: UInt32.self)
-        FakeFirmware.current = fake
-        defer { FakeFirmware.current = nil }
-        let result = Self.image().withUnsafeBytes { raw in
-            Result { () throws(EFIBoot.Failure) in
-                try EFIBoot.handover(fake.firmware, image: raw.baseAddress!, parameters: Self.parameters, bootParams: page)
-            }
-        }
-        let handoff = try result.get()
+        let handoff = try Self.handover(fake, bootParams: page)
         #expect(handoff.bootParams == UInt64(UInt(bitPattern: page)))
         #expect(page.load(fromByteOffset: 0x228, as: UInt32.self) == UInt32(truncatingIfNeeded: lineAddress))
         #expect(page.load(fromByteOffset: 0x1C0, as: UInt32.self) == 0x3436_4C45 && fake.exited)
@@ -423,6 +503,141 @@ private let fakeCall: EFIFirmware.Call = { function, a, b, c, d, e in
         #expect(throws: EFIBoot.Failure.payloadDamaged) { try Self.run(damaged, damaged: true) }
         #expect(!damaged.exited && !damaged.calls.contains { $0.0 == .allocatePages })
         #expect(EFIBoot.Failure.payloadDamaged.status == EFI.StatusCode.volumeCorrupted)
+    }
+
+    /// The ramdisk boot_params point to.
+    static func ramdisk(_ handoff: EFIBoot.Handoff) -> [UInt8] {
+        let bp = UnsafeRawPointer(bitPattern: UInt(handoff.bootParams))!
+        func address(_ low: Int, _ high: Int) -> UInt64 {
+            UInt64(bp.loadUnaligned(fromByteOffset: low, as: UInt32.self)) | UInt64(bp.loadUnaligned(fromByteOffset: high, as: UInt32.self)) << 32
+        }
+        return bytes(address(0x218, 0xC0), Int(address(0x21C, 0xC4)))
+    }
+
+    /// No LoadFile2 initrd: `initrd=` is read from the image's own volume (the root of its device's file system),
+    /// with the path's leading separator dropped, closed again, into LoaderData below initrd_addr_max.
+    @Test func initrdFromTheImagesFileSystem() throws {
+        let fake = FakeFirmware(commandLine: "console=ttyS0 initrd=\\i quiet")
+        fake.initrd = nil
+        let contents = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        fake.files = ["i": contents]
+        let handoff = try Self.run(fake)
+        #expect(Self.ramdisk(handoff) == contents)
+        #expect(fake.opened == ["i"] && fake.openFiles.isEmpty, "\(fake.opened), still open: \(fake.openFiles)")
+        #expect(fake.calls.filter { $0.0 == .fileRead }.count == 4)  // 3000 bytes a time
+        let pages = try #require(fake.allocations.first { $0.pages == 3 })
+        #expect(pages.type == EFI.AllocateType.maxAddress && pages.memoryType == EFI.MemoryType.loaderData)
+        #expect(pages.limit == UInt64(Self.header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0x22C - 0x1F1, as: UInt32.self) }))
+        #expect(fake.exited && fake.console.isEmpty)
+    }
+
+    /// Several `initrd=` options: their files concatenated in order (the first moved when the second does not fit
+    /// its pages); `/` is taken as `\`.
+    @Test func initrdFilesAreConcatenated() throws {
+        let fake = FakeFirmware(commandLine: "initrd=/boot/a.img root=/dev/vda initrd=b/c.img")
+        fake.initrd = nil
+        let a = Array(repeating: UInt8(0xAA), count: 5000), b = (0..<7000).map { UInt8(truncatingIfNeeded: $0) }
+        fake.files = ["boot\\a.img": a, "b\\c.img": b, "root=": [1]]
+        let handoff = try Self.run(fake)
+        #expect(fake.opened == ["boot\\a.img", "b\\c.img"] && fake.openFiles.isEmpty)
+        #expect(Self.ramdisk(handoff) == a + b)
+        let first = try #require(fake.allocations.first { $0.pages == 2 }), second = try #require(fake.allocations.first { $0.pages == 3 })
+        #expect(fake.calls.contains { $0.0 == .freePages && $0.1[0] == first.address && $0.1[1] == 2 })
+        #expect(!fake.calls.contains { $0.0 == .freePages && $0.1[0] == second.address })
+    }
+
+    /// A path that is not there: a failure before ExitBootServices, with its line for the console.
+    @Test func aMissingInitrdFileFailsTheBoot() throws {
+        let fake = FakeFirmware(commandLine: "initrd=\\a initrd=\\missing")
+        fake.initrd = nil
+        fake.files = ["a": [1, 2, 3]]
+        #expect(throws: EFIBoot.Failure.initrdFileNotFound(EFI.StatusCode.notFound)) { try Self.run(fake) }
+        #expect(!fake.exited && fake.opened == ["a", "missing"] && fake.openFiles.isEmpty)
+        let first = fake.allocations[2]  // after boot_params and the command line: the first file's page, freed
+        #expect(first.pages == 1 && fake.calls.contains { $0.0 == .freePages && $0.1[0] == first.address && $0.1[1] == 1 })
+        let failure = EFIBoot.Failure.initrdFileNotFound(EFI.StatusCode.notFound)
+        #expect(failure.status == EFI.StatusCode.notFound)
+        #expect("\(failure.message)" == "mkbzimage: an initrd= file is not on the image's own file system\n")
+        // A device without a file system: the same failure.
+        let bare = FakeFirmware(commandLine: "initrd=i")
+        bare.initrd = nil
+        bare.files = nil
+        #expect(throws: EFIBoot.Failure.initrdFileNotFound(EFI.StatusCode.unsupported)) { try Self.run(bare) }
+        #expect(!bare.exited)
+    }
+
+    /// A LoadFile2 initrd supersedes `initrd=` (OVMF and systemd-boot pass both): the file system is not touched.
+    /// `noinitrd` loads neither, as with the kernel's stub.
+    @Test func loadFile2OrNoinitrdLeaveTheFileSystemAlone() throws {
+        let fake = FakeFirmware(commandLine: "initrd=\\i")
+        fake.files = ["i": [9, 9, 9]]
+        let handoff = try Self.run(fake)
+        #expect(Self.ramdisk(handoff) == fake.initrd!)
+        let fileSystem = fake.calls.filter {
+            $0.0 == .handleProtocol && EFI.GUID(reading: UnsafeRawPointer(bitPattern: UInt($0.1[1]))!) == .simpleFileSystem
+        }
+        #expect(fileSystem.isEmpty && fake.opened.isEmpty)
+        let none = FakeFirmware(commandLine: "noinitrd initrd=\\i")
+        none.files = ["i": [9, 9, 9]]
+        let without = try Self.run(none)
+        #expect(Self.bytes(without.bootParams + 0x218, 8) == Array(Self.header[0x218 - 0x1F1..<0x220 - 0x1F1]))
+        #expect(none.opened.isEmpty && !none.calls.contains { $0.0 == .loadFile || $0.0 == .locateDevicePath })
+    }
+
+    @Test func filePathConversion() {
+        func convert(_ path: String, capacity: Int = 256) -> [UInt16]? {
+            var out = [UInt16](repeating: 0xEEEE, count: capacity)
+            let utf8 = Array(path.utf8)
+            let fits = utf8.withUnsafeBytes { p in out.withUnsafeMutableBytes {
+                EFICommandLine.filePath(p.baseAddress!, length: p.count, into: $0.baseAddress!, capacity: capacity) } }
+            guard fits else { return nil }
+            return Array(out.prefix { $0 != 0 })
+        }
+        #expect(convert("//boot/x.img") == Array("boot\\x.img".utf16))
+        #expect(convert("\\café/😀") == Array("café\\😀".utf16))
+        #expect(convert("abc", capacity: 4) == Array("abc".utf16))
+        #expect(convert("abcd", capacity: 4) == nil)
+    }
+
+    /// Past 128 E820 entries the rest go to a SETUP_E820_EXT setup_data node, allocated before the final
+    /// GetMemoryMap with the map's room, at the end of the setup_data chain the loader passed.
+    @Test func e820PastBootParamsGoesToSetupData() throws {
+        let map: [(UInt32, UInt64, UInt64)] = (0..<300).map { i in (i % 2 == 0 ? 7 : 0, UInt64(i) * 0x10_0000, 0x100) }
+        func check(_ fake: FakeFirmware, _ bootParams: UnsafeRawPointer, chainStart: UInt64) throws {
+            #expect(bootParams.load(fromByteOffset: 0x1E8, as: UInt8.self) == 128)
+            var entries = Self.e820(bootParams + 0x2D0, count: 128)
+            let node = try #require(UnsafeRawPointer(bitPattern: UInt(chainStart)))
+            #expect(node.load(as: UInt64.self) == 0 && node.load(fromByteOffset: 8, as: UInt32.self) == 1)
+            let length = Int(node.load(fromByteOffset: 12, as: UInt32.self))
+            #expect(length == 172 * 20)
+            entries += Self.e820(node + 16, count: length / 20)
+            #expect(entries.map(\.0) == map.map(\.1) && entries.allSatisfy { $0.1 == 0x10_0000 })
+            #expect(entries.map(\.2) == map.map { $0.0 == 7 ? 1 : 2 })
+            // The node's pool came before the final GetMemoryMap: after the last allocation only the map and EBS.
+            let lastAllocation = try #require(fake.calls.lastIndex { [.allocatePool, .allocatePages].contains($0.0) })
+            #expect(fake.calls[(lastAllocation + 1)...].allSatisfy { [.getMemoryMap, .exitBootServices].contains($0.0) })
+            #expect(fake.calls[lastAllocation].1[1] == UInt64(16 + (300 + 32 - 128) * 20) && fake.exited)
+        }
+        // The PE entry: boot_params' setup_data was 0, the node is the chain.
+        let fake = FakeFirmware(commandLine: "")
+        fake.map = map
+        let handoff = try Self.run(fake)
+        let bp = UnsafeRawPointer(bitPattern: UInt(handoff.bootParams))!
+        try check(fake, bp, chainStart: bp.loadUnaligned(fromByteOffset: 0x250, as: UInt64.self))
+        // The handover entry with the loader's chain of two nodes: appended to the second.
+        let loader = FakeFirmware(commandLine: "")
+        loader.map = map
+        let page = UnsafeMutableRawPointer.allocate(byteCount: 4096 + 2 * 24, alignment: 4096)
+        defer { page.deallocate() }
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096 + 2 * 24)
+        let first = page + 4096, second = first + 24
+        page.storeBytes(of: UInt64(UInt(bitPattern: first)), toByteOffset: 0x250, as: UInt64.self)
+        first.storeBytes(of: UInt64(UInt(bitPattern: second)), as: UInt64.self)
+        for node in [first, second] { node.storeBytes(of: UInt32(9), toByteOffset: 8, as: UInt32.self) }  // SETUP_RNG_SEED
+        _ = try Self.handover(loader, bootParams: page)
+        #expect(page.load(fromByteOffset: 0x250, as: UInt64.self) == UInt64(UInt(bitPattern: first)))
+        #expect(first.load(as: UInt64.self) == UInt64(UInt(bitPattern: second)))
+        try check(loader, page, chainStart: second.load(as: UInt64.self))
     }
 
     /// Every EFI memory type's E820 type, as the kernel's stub maps them.

@@ -55,6 +55,16 @@ import TestSupport
         return esp
     }
 
+    /// An ESP with systemd-boot (or `loader`) starting the Type #1 entry `entry` (its `linux`/`efi`, `initrd`,
+    /// `options` lines) at once, with the kernel at /k.efi and the initramfs at /i.
+    static func systemdBootESP(entry: String, kernel: String, initramfs: String, dir: TemporaryDirectory,
+                               loader: String = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi") throws -> String {
+        try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
+        try "title mkbzimage\n\(entry)\n".write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
+        return try esp([("/EFI/BOOT/BOOTX64.EFI", loader), ("/loader/loader.conf", dir.file("loader.conf")),
+                        ("/loader/entries/t.conf", dir.file("t.conf")), ("/k.efi", kernel), ("/i", initramfs)], dir: dir)
+    }
+
     /// Our image of `kernel` as only one of its entries can boot it: a `ud2` at each entry of `poisoning` (symbols
     /// of `--map`: startup_32, efi_pe_entry) and, unless `handover`, no handover offered (XLF_EFI_HANDOVER_64 and
     /// handover_offset cleared in the setup header).
@@ -156,15 +166,34 @@ import TestSupport
     @Test func systemdBootStartsIt() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
-        try "title mkbzimage\nlinux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init\n"
-            .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
-        let esp = try Self.esp([("/EFI/BOOT/BOOTX64.EFI", "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"),
-                                ("/loader/loader.conf", dir.file("loader.conf")), ("/loader/entries/t.conf", dir.file("t.conf")),
-                                ("/k.efi", try Self.build(dir)), ("/i", try Self.initramfs(in: dir))], dir: dir)
+        let esp = try Self.systemdBootESP(entry: "linux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init",
+                                          kernel: try Self.build(dir), initramfs: try Self.initramfs(in: dir), dir: dir)
         let console = try Self.boot(.drive(esp))
         #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: initrd=\\i console=ttyS0 panic=-1 rdinit=/init")
         #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
+    }
+
+    /// `initrd=` read by our EFI entry from its own volume: systemd-boot's `efi` entries pass the options as
+    /// they are and offer no LoadFile2 initrd, so only our file-system loader can have given the kernel the
+    /// initramfs whose init prints the marker (without it the kernel panics, finding no root). A path that is
+    /// not on the volume: our line on the firmware console, and back to the firmware before the kernel starts.
+    @Test func systemdBootEFIEntryInitrdFromTheVolume() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let image = try Self.build(dir), initramfs = try Self.initramfs(in: dir)
+        func esp(_ initrd: String) throws -> String {
+            try Self.systemdBootESP(entry: "efi /k.efi\noptions initrd=\(initrd) console=ttyS0 panic=-1 rdinit=/init",
+                                    kernel: image, initramfs: initramfs, dir: dir)
+        }
+        let console = try Self.boot(.drive(try esp("\\i")))
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: initrd=\\i console=ttyS0 panic=-1 rdinit=/init")
+        #expect(Self.line("EFI:", in: console) == Self.efiWithRuntime)
+        var missing = QEMUBoot(.drive(try esp("/no/such.img")))
+        missing.firmware = .ovmf
+        missing.timeout = 60
+        let refused = try missing.run()
+        #expect(refused.outcome == .failure && refused.console.contains("mkbzimage: an initrd= file is not on the image's own file system")
+                && !refused.console.contains("Linux version"), "\(refused.tail)")
     }
 
     /// A unified kernel image: Debian's systemd-stub 252 with our image as .linux, the initramfs as .initrd. 252
@@ -254,13 +283,10 @@ import TestSupport
         try Self.sign(image, as: signed, with: key)
         try Self.sign("/usr/lib/systemd/boot/efi/systemd-bootx64.efi", as: loader, with: key)
         let damaged = try Self.flippingAPayloadByte(of: signed, map: map, dir: dir)
-        try "default t.conf\ntimeout 0\n".write(toFile: dir.file("loader.conf"), atomically: true, encoding: .utf8)
-        try "title mkbzimage\nlinux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init\n"
-            .write(toFile: dir.file("t.conf"), atomically: true, encoding: .utf8)
         let initramfs = try Self.initramfs(in: dir)
         func esp(_ kernel: String) throws -> String {
-            try Self.esp([("/EFI/BOOT/BOOTX64.EFI", loader), ("/loader/loader.conf", dir.file("loader.conf")),
-                          ("/loader/entries/t.conf", dir.file("t.conf")), ("/k.efi", kernel), ("/i", initramfs)], dir: dir)
+            try Self.systemdBootESP(entry: "linux /k.efi\ninitrd /i\noptions console=ttyS0 panic=-1 rdinit=/init",
+                                    kernel: kernel, initramfs: initramfs, dir: dir, loader: loader)
         }
         let secureBoot = QEMUBoot.Firmware.secureBoot(vars: vars)
         let console = try Self.boot(.drive(try esp(signed)), firmware: secureBoot)
