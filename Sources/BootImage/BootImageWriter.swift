@@ -23,10 +23,12 @@ public struct KernelImageInput: Sendable {
     public var randomizable: Bool
     /// Write a PE/COFF image with our EFI entry (UEFI loaders run it as an EFI application).
     public var efi: Bool
+    /// The `.sbat` section's contents (shim's SBAT CSV, as the kernel's CONFIG_EFI_SBAT_FILE), for an EFI image.
+    public var sbat: [UInt8]?
 
     public init(payload: [UInt8], format: PayloadFormat, outputLength: Int, kernelSize: UInt64, loadAddress: UInt64,
                 alignment: UInt64, inverseTable: Bool, kernelVersion: String, randomizable: Bool = false,
-                efi: Bool = false) {
+                efi: Bool = false, sbat: [UInt8]? = nil) {
         self.payload = payload
         self.format = format
         self.outputLength = outputLength
@@ -37,6 +39,7 @@ public struct KernelImageInput: Sendable {
         self.kernelVersion = kernelVersion
         self.randomizable = randomizable
         self.efi = efi
+        self.sbat = sbat
     }
 
     /// KASLR's virtual slots, as the kernel's choose_random_location counts them: kernel_alignment steps from
@@ -80,7 +83,8 @@ public enum BootImageWriter {
                                                           loadAddress: input.loadAddress,
                                                           alignment: input.alignment,
                                                           virtualSlots: input.virtualSlots,
-                                                          inverseTable: input.inverseTable, efi: input.efi))
+                                                          inverseTable: input.inverseTable, efi: input.efi,
+                                                          sbat: input.sbat))
         } catch {
             throw .assembler(error)
         }
@@ -124,7 +128,7 @@ public enum BootImageWriter {
         var protectedMode = image.bytes
         if let efi = image.efi {
             protectedMode.replaceSubrange(efi.header..<efi.header + SetupHeader.end - SetupHeader.start, with: h.bytes)
-            let pe = PEImage.header(setupSize: setupSize, image: image, entry: efi.entry)
+            let pe = PEImage.header(setupSize: setupSize, image: image, entry: efi.entry, sbat: efi.sbat)
             bytes.replaceSubrange(0..<pe.tableEnd, with: repeatElement(0, count: pe.tableEnd))  // no DOS program
             pe.encode(into: &bytes)
         }
@@ -153,17 +157,19 @@ public struct BuiltImage: Sendable {
 }
 
 /// The PE/COFF view of an image built for UEFI, as loaders, shim and the signing tools want it: the setup as the
-/// headers (SizeOfHeaders = the setup's 4 KiB), then two sections in file order, gap-free, VA = file offset —
-/// `.text` (r-x): the protected-mode image's file bytes, `.data` (rw-): its bss, no raw data, up to `_end`.
+/// headers (SizeOfHeaders = the setup's 4 KiB), then the sections in file order, gap-free, VA = file offset —
+/// `.text` (r-x): the protected-mode image's file bytes, `.sbat` (r--, only with `--sbat`): its last pages, the
+/// SBAT CSV that shim checks in an image it loads itself, `.data` (rw-): its bss, no raw data, up to `_end`.
 /// No relocations (edk2 loads it anywhere; the code is position-independent), NX_COMPAT, image version 1.0
 /// (initrd through LoadFile2).
 enum PEImage {
-    static func header(setupSize: Int, image: ProtectedModeImage, entry: Int) -> PEHeader {
+    static func header(setupSize: Int, image: ProtectedModeImage, entry: Int, sbat: Int?) -> PEHeader {
         var pe = PEHeader()
-        let text = UInt32(image.bytes.count), bss = UInt32(image.end - image.bytes.count), base = UInt32(setupSize)
+        let fileBytes = UInt32(image.bytes.count), bss = UInt32(image.end - image.bytes.count), base = UInt32(setupSize)
+        let text = sbat.map { UInt32($0) } ?? fileBytes, sbatSize = fileBytes - text
         pe.sizeOfHeaders = base
         pe.sizeOfCode = text
-        pe.sizeOfInitializedData = 0
+        pe.sizeOfInitializedData = sbatSize
         pe.entryPoint = base + UInt32(entry)
         pe.baseOfCode = base
         pe.majorImageVersion = 1
@@ -172,9 +178,14 @@ enum PEImage {
         pe.sections = [
             .init(name: ".text", virtualSize: text, virtualAddress: base, rawSize: text, rawOffset: base,
                   flags: [.code, .execute, .read]),
-            .init(name: ".data", virtualSize: bss, virtualAddress: base + text, rawSize: 0, rawOffset: 0,
+            .init(name: ".data", virtualSize: bss, virtualAddress: base + fileBytes, rawSize: 0, rawOffset: 0,
                   flags: [.uninitializedData, .read, .write]),
         ]
+        if sbatSize > 0 {
+            // Its pages end at _edata with the CRC trailer after the CSV's NULs: shim reads up to the first NUL.
+            pe.sections.insert(.init(name: ".sbat", virtualSize: sbatSize, virtualAddress: base + text, rawSize: sbatSize,
+                                     rawOffset: base + text, flags: [.initializedData, .read]), at: 1)
+        }
         return pe
     }
 }

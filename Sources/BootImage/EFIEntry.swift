@@ -11,7 +11,15 @@ import StubCore
 extension ImageAssembly {
     /// The labels of the EFI part.
     struct EFILabels {
-        let peEntry: Label, handover: Label, call: Label, parameters: Label, header: Label, stub: Label
+        let peEntry: Label, handover: Label, call: Label, parameters: Label, header: Label, stub: Label, sbat: Label
+    }
+
+    /// The `.sbat` section's CSV on pages of its own at the end of the file's bytes (nothing runs or is read
+    /// from it at boot).
+    mutating func sbatData(_ csv: [UInt8], _ efi: EFILabels) {
+        a.align(X86.Page.size)
+        a.bind(efi.sbat)
+        a.bytes(csv)
     }
 
     /// The EFI handover entry (handover_offset from startup_64; GRUB's `linuxefi`, OVMF's legacy loader with a

@@ -74,7 +74,7 @@ struct ImageAssembly {
         end = a.label("_end")
         efi = p.efi ? EFILabels(peEntry: a.label("efi_pe_entry"), handover: a.label("efi64_stub_entry"), call: a.label("efi_call"),
                                 parameters: a.label("efi_parameters"), header: a.label("efi_setup_header"),
-                                stub: a.label("efi_stub")) : nil
+                                stub: a.label("efi_stub"), sbat: a.label("sbat")) : nil
     }
 }
 

@@ -94,7 +94,8 @@ extension ImageAssembly {
         return ProtectedModeImage(bytes: Array(image[..<edataOffset]), headEnd: a.offset(of: payload)!,
                                   payloadOffset: a.offset(of: payload)!, kernelInfoOffset: a.offset(of: kernelInfo)!,
                                   end: a.offset(of: end)!, symbols: a.symbols,
-                                  efi: efi.map { (a.offset(of: $0.peEntry)!, a.offset(of: $0.handover)!, a.offset(of: $0.header)!) })
+                                  efi: efi.map { (a.offset(of: $0.peEntry)!, a.offset(of: $0.handover)!, a.offset(of: $0.header)!,
+                                                  a.offset(of: $0.sbat)) })
     }
 }
 

@@ -14,7 +14,7 @@ struct ProtectedModeImage {
     var end: Int            // _end
     var symbols: [(name: String, offset: Int)]
     /// An image for UEFI: where its PE entry and its copy of the setup header are.
-    var efi: (entry: Int, handover: Int, header: Int)?
+    var efi: (entry: Int, handover: Int, header: Int, sbat: Int?)?
 
     /// The boot protocol's 64-bit entry: startup_32 + 0x200.
     static let startup64Offset = 0x200
@@ -31,8 +31,9 @@ struct ProtectedModeImage {
         /// KASLR: how many kernel_alignment steps the virtual base may move (0: it stays).
         var virtualSlots: Int
         var inverseTable: Bool
-        /// Carry the EFI entry (a PE/COFF image).
+        /// Carry the EFI entry (a PE/COFF image), and with it a `.sbat` section of these bytes.
         var efi = false
+        var sbat: [UInt8]? = nil
     }
 
     /// The image, top to bottom; each stage is in the file named after it.
@@ -55,6 +56,7 @@ struct ProtectedModeImage {
         image.stubBytes()              // ImageData.swift: the Swift stub
         if let efi = image.efi {
             image.efiEntry(efi, stub: .efi)  // EFIEntry.swift: the PE entry, its firmware thunk and Swift half
+            if let sbat = p.sbat { image.sbatData(sbat, efi) }
         }
         image.bss()                    // ImageData.swift: _edata, bss, _end
         return try image.finish()

@@ -28,10 +28,19 @@ struct BuildCommand: ParsableCommand {
           help: "Make the image an EFI application too (a PE/COFF header and our EFI entry); --no-efi: BIOS and kexec entries only.")
     var efi = true
 
+    @Option(help: ArgumentHelp("Add a .sbat section holding this file's SBAT CSV (as the kernel's CONFIG_EFI_SBAT_FILE): shim refuses to start an image it loads itself without one.",
+                               valueName: "file"))
+    var sbat: String?
+
     @OptionGroup var settings: CompressionSettings
     @OptionGroup var relocs: RelocsSource
 
+    func validate() throws {
+        if sbat != nil && !efi { throw ValidationError("--sbat makes a PE section: it needs an EFI image, not --no-efi") }
+    }
+
     func run() throws {
+        let sbatCSV = try sbat.map(Self.sbatCSV)
         let elf = try openELF(vmlinux)
         let (content, relocations) = try kernelPayload(elf, path: vmlinux, relocs: relocs)
         let payload = try settings.payload(for: content, name: vmlinux)
@@ -41,7 +50,7 @@ struct BuildCommand: ParsableCommand {
                                      outputLength: content.count, kernelSize: facts.size,
                                      loadAddress: facts.loadAddress, alignment: facts.alignment,
                                      inverseTable: rules.hasInverseTable, kernelVersion: facts.banner,
-                                     randomizable: relocations > 0 && !noKASLR, efi: efi)
+                                     randomizable: relocations > 0 && !noKASLR, efi: efi, sbat: sbatCSV)
         let image: BuiltImage
         do { image = try BootImageWriter.assemble(input) } catch { throw Failure(vmlinux, error) }
         try OutputFile.write(output, replacing: [vmlinux]) { sink in try image.bytes.withUnsafeBytes { try sink.write($0) } }
@@ -50,6 +59,24 @@ struct BuildCommand: ParsableCommand {
                 try Array(image.map.utf8).withUnsafeBytes { try sink.write($0) }
             }
         }
+    }
+}
+
+extension BuildCommand {
+    /// The `--sbat` file: SBAT CSV as shim parses it — lines of at least six comma-separated fields, the first the
+    /// `sbat,1,…` entry of the format's version — and no NUL, where shim stops reading.
+    static func sbatCSV(_ path: String) throws -> [UInt8] {
+        let file: MappedFile
+        do { file = try MappedFile(path: path) } catch { throw Failure(path, error) }
+        let bytes = Array(file.bytes.buffer)
+        let lines = bytes.split(whereSeparator: { $0 == 0x0A || $0 == 0x0D })
+        guard !bytes.contains(0), let first = lines.first, first.starts(with: Array("sbat,".utf8)) else {
+            throw Failure(path, "not SBAT CSV: its first line must be shim's version entry (sbat,1,SBAT Version,…)")
+        }
+        if let bad = lines.firstIndex(where: { $0.split(separator: 0x2C, omittingEmptySubsequences: false).count < 6 }) {
+            throw Failure(path, "not SBAT CSV: entry \(bad + 1) has fewer than the six fields of an SBAT entry")
+        }
+        return bytes
     }
 }
 

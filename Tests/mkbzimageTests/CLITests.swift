@@ -86,6 +86,28 @@ import TestSupport
         try expectRefused(["strip", dir.path], output: dir.file("y"), mentioning: "not a regular file")
     }
 
+    /// `build --sbat FILE` takes SBAT CSV only (shim's version entry first, six fields an entry, no NUL), and only
+    /// for an EFI image.
+    @Test func sbatFilesAreChecked() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let cases: [(String, String, String)] = [
+            ("no-version", "linux,1,The Linux Developers,linux,6.1,https://linux.org\n", "version entry"),
+            ("short", "sbat,1,SBAT Version,sbat,1,https://example.invalid\nlinux,1\n", "entry 2 has fewer than the six"),
+            ("nul", "sbat,1,SBAT Version,sbat,1,https://example.invalid\n\0", "version entry"),
+        ]
+        for (name, text, problem) in cases {
+            let csv = dir.file(name), output = dir.file(name + ".img")
+            try text.write(toFile: csv, atomically: true, encoding: .utf8)
+            let result = try CommandRunner.run(["build", Fixtures.tinyVmlinux, "--sbat", csv, "-o", output])
+            #expect(result.status == 1 && result.stderr.hasPrefix("mkbzimage: \(csv): not SBAT CSV")
+                    && result.stderr.contains(problem) && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: output))
+        }
+        let noEFI = try CommandRunner.run(["build", Fixtures.tinyVmlinux, "--no-efi", "--sbat", dir.file("nul"), "-o", dir.file("x")])
+        #expect(noEFI.status == 2 && noEFI.stderr.contains("--sbat"), "\(noEFI.stderr)")
+    }
+
     @Test func inputIsNeverOverwritten() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

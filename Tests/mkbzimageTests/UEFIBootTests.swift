@@ -342,6 +342,41 @@ import TestSupport
                 "the unsigned image was not refused by shim:\n\(refused.tail)")
     }
 
+    /// shim loading our image itself, as its second stage (named in its load options by a systemd-boot `efi`
+    /// entry; OVMF with Microsoft's keys and our key in db for systemd-boot, the key as a MOK for the kernel):
+    /// shim checks SBAT in what it loads, so the image built with `--sbat` boots — the initrd from the ESP
+    /// through `initrd=` (shim offers no LoadFile2) — and the same image without a .sbat section is refused.
+    @Test func shimLoadsItItselfWithSBAT() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let key = try Self.testKey(dir), vars = dir.file("vars.fd"), csv = dir.file("sbat.csv")
+        #expect(try shell("\(Self.virtFwVars) -i /usr/share/OVMF/OVMF_VARS_4M.ms.fd -o \(vars) --add-db \(Self.keyOwner) "
+            + "\(key.cert) --add-mok \(Self.keyOwner) \(key.cert) >/dev/null 2>&1") == 0)
+        try "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\nlinux,1,The Linux Developers,linux,6.1,https://linux.org\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let loader = dir.file("BOOTX64.EFI"), withSBAT = dir.file("sbat.efi"), without = dir.file("plain.efi")
+        try Self.sign("/usr/lib/systemd/boot/efi/systemd-bootx64.efi", as: loader, with: key)
+        try Self.sign(try Self.build(dir, ["--sbat", csv]), as: withSBAT, with: key)
+        try Self.sign(try Self.build(dir), as: without, with: key)
+        let initramfs = try Self.initramfs(in: dir)
+        func esp(_ kernel: String) throws -> String {
+            let esp = try Self.systemdBootESP(entry: "efi /shimx64.efi\noptions \\k.efi initrd=\\i console=ttyS0 panic=-1 rdinit=/init",
+                                              kernel: kernel, initramfs: initramfs, dir: dir, loader: loader)
+            #expect(try shell("mcopy -i \(esp) /usr/lib/shim/shimx64.efi.signed ::/shimx64.efi") == 0)
+            return esp
+        }
+        let secureBoot = QEMUBoot.Firmware.secureBoot(vars: vars)
+        let console = try Self.boot(.drive(try esp(withSBAT)), firmware: secureBoot)
+        #expect(console.contains("secureboot: Secure boot enabled"))
+        #expect(Self.line("CMDLINE:", in: console) == "CMDLINE: initrd=\\i console=ttyS0 panic=-1 rdinit=/init")
+        var refused = QEMUBoot(.drive(try esp(without)), marker: "Verification failed")
+        refused.firmware = secureBoot
+        refused.failures = ["Linux version", "mkbzimage: "]
+        refused.timeout = 90
+        let result = try refused.run()
+        #expect(result.outcome == .marker, "shim did not refuse the image without .sbat:\n\(result.tail)")
+    }
+
     /// sbsign signs it without warnings (sections contiguous from SizeOfHeaders, nothing unhashed), sbverify
     /// accepts the signature, pesign hashes it the same way, and our reader sees the signature.
     @Test func signingToolsAcceptIt() throws {
