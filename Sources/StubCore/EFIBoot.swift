@@ -34,15 +34,6 @@ public struct EFIParameters: Sendable {
         self.init(imageLength: field(0), headerOffset: field(1), headerLength: field(2), entryOffset: field(3),
                   payloadOffset: field(4), payloadLength: field(5), stubParametersOffset: field(6))
     }
-
-    /// The fields in the order the boot code lays them out.
-    public var fields: (Int, Int, Int, Int, Int, Int, Int) {
-        (imageLength, headerOffset, headerLength, entryOffset, payloadOffset, payloadLength, stubParametersOffset)
-    }
-
-    public func write(to raw: UnsafeMutableRawPointer) {
-        raw.storeBytes(of: fields, as: (Int, Int, Int, Int, Int, Int, Int).self)
-    }
 }
 
 /// The kernel buffer's needs, from the image's own copy of its setup header (at `header`, i.e. 0x1F1).

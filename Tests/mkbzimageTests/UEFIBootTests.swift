@@ -73,10 +73,9 @@ import TestSupport
     {
         let map = dir.file("map")
         var bytes = try Fixtures.bytes(try build(dir, ["--map", map], kernel: kernel))
-        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
         let setupSize = (Int(bytes[0x1F1]) + 1) * 512
         for name in poisoning {
-            let entry = try #require(symbols.first { $0.hasSuffix(" " + name) }.flatMap { Int($0.prefix(16), radix: 16) })
+            let entry = try symbolOffset(name, map: map)
             bytes.replaceSubrange(setupSize + entry..<setupSize + entry + 2, with: [0x0F, 0x0B])
         }
         if !handover {
@@ -105,11 +104,17 @@ import TestSupport
         #expect(console.contains("efi: EFI v2.7") && console.contains(" by EDK II"))  // 6.1: v2.70, 6.12: v2.7
     }
 
+    /// The offset of `name` in the protected-mode image, from a `--map` file ("offset name" lines, hex offsets).
+    static func symbolOffset(_ name: String, map: String) throws -> Int {
+        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
+        return try #require(symbols.first { $0.hasSuffix(" " + name) }.flatMap { Int($0.prefix(16), radix: 16) },
+                            "no \(name) in \(map)")
+    }
+
     /// A copy of `image` with one payload bit flipped (the payload's place from the `--map` file `map`).
     static func flippingAPayloadByte(of image: String, map: String, dir: TemporaryDirectory) throws -> String {
         var bytes = try Fixtures.bytes(image)
-        let symbols = String(decoding: try Fixtures.bytes(map), as: UTF8.self).split(separator: "\n")
-        let payload = try #require(symbols.first { $0.hasSuffix(" payload") }.flatMap { Int($0.prefix(16), radix: 16) })
+        let payload = try symbolOffset("payload", map: map)
         bytes[(Int(bytes[0x1F1]) + 1) * 512 + payload + 100_000] ^= 0x40
         let damaged = dir.file("damaged-" + URL(fileURLWithPath: image).lastPathComponent)
         try Data(bytes).write(to: URL(fileURLWithPath: damaged))
